@@ -1,0 +1,657 @@
+"""The hub's operations: the directory, sending, listing, fetching and acknowledging packets.
+
+Every state change of the hub happens here; views and the CLI parse their input, open one
+transaction, call one function and answer. Functions take the calling :class:`System`
+explicitly (already authenticated by :mod:`eoffice.hub.auth`) and only ``flush()``.
+
+Delivery model (at-least-once, never lost, never twice):
+
+- ``sendEdoc`` validates everything first — the sending body is owned by the caller,
+  the packet parses and is conformant, every recipient is in the directory, every
+  attachment is a PDF (or a zip when ``HUB_ALLOW_ZIP``) within ``HUB_MAX_ATTACHMENT_BYTES``
+  — and only then stores the packet (with the hub's TraceHeader appended) and one
+  :class:`Delivery` per recipient, in one transaction: a refused packet leaves nothing.
+- Sending the same bytes again (same sender, kind, DocumentId and SHA-256 of the body as
+  received) returns the first DocId and stores nothing: a client may retry after a lost
+  response. A concurrent duplicate is caught by the unique constraint.
+- A delivery is listed to its recipient by ``getReceivedEdocList`` until the recipient
+  acknowledges it with ``updateStatus`` (``done`` or ``fail``); acknowledging twice is a
+  no-op. The receiver registers by DocumentId + DocId, so a packet fetched twice (crash
+  between fetch and ack) is still registered once.
+- A status packet (``messagetype: status``) is routed to the issuer of the original
+  document, the body in ``ResponseFor/OrganId``; it also updates the sender-side view of
+  that document's delivery to the status's sender (``getSentEdocList``), keeping the
+  latest status by the status packet's own timestamp.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from eoffice.hub.auth import body_hash
+from eoffice.hub.errors import (
+    DirectoryConflict,
+    InvalidFile,
+    NotConformant,
+    RecipientNotFound,
+    SenderNotRegistered,
+)
+from eoffice.hub.models import (
+    Agency,
+    Delivery,
+    DeliveryStatus,
+    MessageType,
+    Packet,
+    RequestLog,
+    SeenSignature,
+    System,
+    utcnow,
+)
+from eoffice.interop.edxml import (
+    STATUS_CODES,
+    EdocPacket,
+    EdxmlError,
+    StatusPacket,
+    append_trace,
+    check_attachments,
+    parse_packet,
+)
+
+# QCVN 102 timestamps carry no offset; they are Vietnam local time.
+VIETNAM_TZ = timezone(timedelta(hours=7))
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """The configuration the hub's operations depend on."""
+
+    max_attachment_bytes: int = 50 * 1024 * 1024
+    """Largest attachment accepted (decoded bytes), ``HUB_MAX_ATTACHMENT_BYTES``."""
+    max_packet_bytes: int = 256 * 1024 * 1024
+    """Largest packet accepted, ``HUB_MAX_PACKET_BYTES``."""
+    allow_zip: bool = False
+    """Accept ``application/zip`` attachments (the QCVN samples), ``HUB_ALLOW_ZIP``."""
+    trace_organ_id: str = "000.00.00.G22"
+    """OrganId of the hub's own TraceHeader hop, ``HUB_TRACE_ORGAN_ID``."""
+    list_limit: int = 500
+    """Most deliveries one ``getReceivedEdocList`` answer lists (the rest on the next poll)."""
+
+
+# --- directory ---------------------------------------------------------------------------
+
+
+def register_agency(
+    session: Session, code: str, name: str, parent_code: str | None = None
+) -> Agency:
+    """Add a body to the directory, or update its name and parent (idempotent by code)."""
+    code = _clean_code(code)
+    agency = session.scalar(select(Agency).where(Agency.code == code))
+    if agency is None:
+        agency = Agency(code=code, name=name.strip() or code, parent_code=parent_code)
+        session.add(agency)
+    else:
+        agency.name = name.strip() or agency.name
+        agency.parent_code = parent_code
+        agency.active = True
+    session.flush()
+    return agency
+
+
+def system_exists(session: Session, name: str) -> bool:
+    """Whether a system of that name is registered."""
+    return session.scalar(select(System.id).where(System.name == name.strip())) is not None
+
+
+def register_system(
+    session: Session, name: str, org_codes: Iterable[str], *, rotate: bool = False
+) -> tuple[str, str]:
+    """Register a connected system owning ``org_codes``; return ``(systemid, secret)``.
+
+    Idempotent by name: registering again returns the same systemid (and secret, unless
+    ``rotate``) and adds the bodies. A body not yet in the directory is added under its
+    code as name; a body owned by another system raises :class:`DirectoryConflict`.
+    """
+    name = name.strip()
+    if not name:
+        raise ValueError("system name must not be empty")
+    system = session.scalar(select(System).where(System.name == name))
+    if system is None:
+        system = System(systemid=_new_systemid(name), name=name, secret=_new_secret())
+        session.add(system)
+        session.flush()
+    elif rotate:
+        system.secret = _new_secret()
+    for raw in org_codes:
+        code = _clean_code(raw)
+        agency = session.scalar(select(Agency).where(Agency.code == code))
+        if agency is None:
+            agency = Agency(code=code, name=code)
+            session.add(agency)
+        elif agency.system_id not in (None, system.id):
+            raise DirectoryConflict(
+                f"Cơ quan {code} đã thuộc hệ thống khác / {code} is owned by another system"
+            )
+        agency.system = system
+    session.flush()
+    return system.systemid, system.secret
+
+
+def owned_codes(session: Session, system: System) -> set[str]:
+    """Codes of the active bodies the system owns."""
+    return set(
+        session.scalars(
+            select(Agency.code).where(Agency.system_id == system.id, Agency.active.is_(True))
+        )
+    )
+
+
+def list_agencies(session: Session) -> list[dict[str, object]]:
+    """The directory, as ``getAgenciesList`` answers it."""
+    rows = session.scalars(select(Agency).order_by(Agency.code))
+    return [
+        {
+            "code": agency.code,
+            "name": agency.name,
+            "parentCode": agency.parent_code,
+            "active": agency.active,
+            "connected": agency.system_id is not None,
+        }
+        for agency in rows
+    ]
+
+
+# --- sending -----------------------------------------------------------------------------
+
+
+def send_packet(
+    session: Session,
+    system: System,
+    *,
+    from_code: str,
+    message_type: str,
+    body: bytes,
+    settings: HubSettings,
+    now: datetime | None = None,
+) -> str:
+    """Validate and store a packet once, with one delivery per recipient; return its DocId."""
+    now = now or utcnow()
+    kind = _message_type(message_type)
+    from_code = from_code.strip()
+    if not from_code:
+        raise SenderNotRegistered("Thiếu mã cơ quan gửi (from) / missing 'from' header")
+    if from_code not in owned_codes(session, system):
+        raise SenderNotRegistered(
+            f"Cơ quan gửi {from_code} không thuộc hệ thống {system.systemid} / "
+            "sender is not owned by the calling system"
+        )
+    packet = _parse(body, settings)
+    if packet.kind != kind.value:
+        raise NotConformant(
+            f"Gói tin là '{packet.kind}' nhưng messagetype là '{kind.value}' / "
+            "packet kind does not match messagetype"
+        )
+    if packet.sender.organ_id.strip() != from_code:
+        raise SenderNotRegistered(
+            f"Cơ quan gửi trong gói tin ({packet.sender.organ_id}) khác header from "
+            f"({from_code}) / packet From differs from the 'from' header"
+        )
+    if isinstance(packet, EdocPacket):
+        document_id, recipients, status_code, subject = _check_edoc(packet, settings)
+    else:
+        document_id, recipients, status_code, subject = _check_status(packet)
+    _require_known(session, recipients)
+
+    digest = body_hash(body)
+    existing = _find_same(session, from_code, kind, document_id, digest)
+    if existing is not None:
+        return existing
+    try:
+        stored = append_trace(
+            body, settings.trace_organ_id, now, max_bytes=settings.max_packet_bytes
+        )
+    except EdxmlError as exc:
+        raise _edxml_failure(exc) from exc
+    row = Packet(
+        doc_id=str(uuid.uuid4()),
+        system=system,
+        from_code=from_code,
+        message_type=kind,
+        document_id=document_id,
+        status_code=status_code,
+        subject=subject,
+        content_sha256=digest,
+        size=len(stored),
+        data=stored,
+        created_at=now,
+        deliveries=[Delivery(recipient_code=code, created_at=now) for code in recipients],
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # A concurrent identical send won the race: answer with its DocId.
+        again = _find_same(session, from_code, kind, document_id, digest)
+        if again is None:
+            raise
+        return again
+    if isinstance(packet, StatusPacket):
+        _record_receive_status(session, packet, now)
+    session.flush()
+    return row.doc_id
+
+
+def _message_type(value: str) -> MessageType:
+    try:
+        return MessageType((value or "edoc").strip().lower())
+    except ValueError as exc:
+        raise InvalidFile(
+            f"messagetype '{value}' không hợp lệ (edoc|status) / invalid messagetype"
+        ) from exc
+
+
+def _parse(body: bytes, settings: HubSettings) -> EdocPacket | StatusPacket:
+    if not body:
+        raise NotConformant("Gói tin rỗng / empty packet")
+    try:
+        return parse_packet(body, max_bytes=settings.max_packet_bytes)
+    except EdxmlError as exc:
+        raise _edxml_failure(exc) from exc
+
+
+def _edxml_failure(exc: EdxmlError) -> InvalidFile | NotConformant:
+    desc = exc.reason + (f" / {exc.reason_en}" if exc.reason_en else "")
+    if exc.code == "10":
+        return InvalidFile(desc)
+    return NotConformant(desc)
+
+
+def _check_edoc(
+    packet: EdocPacket, settings: HubSettings
+) -> tuple[str, list[str], str | None, str]:
+    if not packet.document_id.strip():
+        raise NotConformant("Thiếu DocumentId trong MessageHeader / missing DocumentId")
+    recipients = _unique(org.organ_id.strip() for org in packet.recipients)
+    if not recipients:
+        raise NotConformant("Gói tin không có nơi nhận (To) / packet has no recipient (To)")
+    allowed = ("application/pdf", "application/zip") if settings.allow_zip else ("application/pdf",)
+    try:
+        check_attachments(packet, max_bytes=settings.max_attachment_bytes, allowed_types=allowed)
+    except EdxmlError as exc:
+        raise InvalidFile(exc.reason + (f" / {exc.reason_en}" if exc.reason_en else "")) from exc
+    return packet.document_id.strip(), recipients, None, packet.subject
+
+
+def _check_status(packet: StatusPacket) -> tuple[str, list[str], str | None, str]:
+    target = packet.response_for.organ_id.strip()
+    if not target:
+        raise NotConformant(
+            "Gói tin trạng thái thiếu ResponseFor/OrganId / status without ResponseFor/OrganId"
+        )
+    if not packet.response_for.document_id.strip():
+        raise NotConformant(
+            "Gói tin trạng thái thiếu ResponseFor/DocumentId / status without DocumentId"
+        )
+    if packet.status_code not in STATUS_CODES:
+        raise NotConformant(
+            f"Mã trạng thái '{packet.status_code}' không hợp lệ / unknown StatusCode"
+        )
+    return packet.response_for.document_id.strip(), [target], packet.status_code, packet.description
+
+
+def _require_known(session: Session, codes: Sequence[str]) -> None:
+    known = set(
+        session.scalars(select(Agency.code).where(Agency.code.in_(codes), Agency.active.is_(True)))
+    )
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise RecipientNotFound(
+            "Không tìm thấy cơ quan nhận: " + ", ".join(unknown) + " / recipient not found"
+        )
+
+
+def _find_same(
+    session: Session, from_code: str, kind: MessageType, document_id: str, digest: str
+) -> str | None:
+    return session.scalar(
+        select(Packet.doc_id).where(
+            Packet.from_code == from_code,
+            Packet.message_type == kind,
+            Packet.document_id == document_id,
+            Packet.content_sha256 == digest,
+        )
+    )
+
+
+def _record_receive_status(session: Session, packet: StatusPacket, now: datetime) -> None:
+    """Show the status on the issuer's deliveries of that document to the status's sender."""
+    when = packet.timestamp or now
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=VIETNAM_TZ)
+    when = when.astimezone(UTC)
+    deliveries = session.scalars(
+        select(Delivery)
+        .join(Packet)
+        .where(
+            Packet.message_type == MessageType.edoc,
+            Packet.document_id == packet.response_for.document_id.strip(),
+            Packet.from_code == packet.response_for.organ_id.strip(),
+            Delivery.recipient_code == packet.sender.organ_id.strip(),
+        )
+    )
+    for delivery in deliveries:
+        if delivery.receive_status_at is None or when >= delivery.receive_status_at:
+            delivery.receive_status = packet.status_code
+            delivery.receive_status_desc = packet.description
+            delivery.receive_status_at = when
+
+
+# --- receiving ---------------------------------------------------------------------------
+
+
+def list_received(
+    session: Session, system: System, message_type: str, *, settings: HubSettings
+) -> list[dict[str, object]]:
+    """Deliveries to the caller's bodies of that kind that are not acknowledged yet."""
+    kind = _message_type(message_type)
+    codes = owned_codes(session, system)
+    if not codes:
+        return []
+    rows = session.execute(
+        select(Delivery, Packet)
+        .join(Packet)
+        .where(
+            Delivery.recipient_code.in_(codes),
+            Delivery.status == DeliveryStatus.pending,
+            Packet.message_type == kind,
+        )
+        .order_by(Delivery.id)
+        .limit(settings.list_limit)
+    )
+    return [
+        {
+            "docId": packet.doc_id,
+            "documentId": packet.document_id,
+            "from": packet.from_code,
+            "to": delivery.recipient_code,
+            "messageType": packet.message_type.value,
+            "serviceType": "eDoc",
+            "statusCode": packet.status_code,
+            "subject": packet.subject,
+            "created_time": _iso(packet.created_at),
+            "status": delivery.status.value,
+        }
+        for delivery, packet in rows
+    ]
+
+
+def get_packet(session: Session, system: System, doc_id: str) -> bytes:
+    """The stored packet, for one of its recipients or its sender (else error 18)."""
+    packet = _packet_for(session, system, doc_id, include_sender=True)
+    return packet.data
+
+
+def update_status(
+    session: Session,
+    system: System,
+    doc_id: str,
+    status: str,
+    *,
+    to: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Acknowledge (``done`` or ``fail``) the caller's deliveries of a packet; return how many."""
+    now = now or utcnow()
+    try:
+        new_status = DeliveryStatus((status or "").strip().lower())
+    except ValueError as exc:
+        raise InvalidFile(f"status '{status}' không hợp lệ (done|fail) / invalid status") from exc
+    if new_status is DeliveryStatus.pending:
+        raise InvalidFile("status phải là done hoặc fail / status must be done or fail")
+    packet = _packet_for(session, system, doc_id, include_sender=False)
+    codes = owned_codes(session, system)
+    targets = [
+        d
+        for d in packet.deliveries
+        if d.recipient_code in codes and (not to or d.recipient_code == to.strip())
+    ]
+    if not targets:
+        raise RecipientNotFound(
+            f"Không có gói tin {doc_id} gửi tới {to} / no such delivery for that recipient"
+        )
+    for delivery in targets:
+        if delivery.status is not new_status:
+            delivery.status = new_status
+            delivery.acked_at = delivery.acked_at or now
+    session.flush()
+    return len(targets)
+
+
+def list_sent(
+    session: Session, system: System, *, page: int = 1, page_size: int = 100
+) -> list[dict[str, object]]:
+    """Document packets the caller's bodies sent, one entry per receiver, newest first."""
+    codes = owned_codes(session, system)
+    if not codes:
+        return []
+    page = max(page, 1)
+    page_size = min(max(page_size, 1), 1000)
+    packets = session.scalars(
+        select(Packet)
+        .where(Packet.from_code.in_(codes), Packet.message_type == MessageType.edoc)
+        .options(selectinload(Packet.deliveries))
+        .order_by(Packet.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    result: list[dict[str, object]] = []
+    for packet in packets:
+        for delivery in packet.deliveries:
+            result.append(
+                {
+                    "docId": packet.doc_id,
+                    "documentId": packet.document_id,
+                    "fromCode": packet.from_code,
+                    "toCode": delivery.recipient_code,
+                    "title": packet.subject,
+                    "messageType": packet.message_type.value,
+                    "sentTime": _iso(packet.created_at),
+                    "sendStatus": delivery.status.value,
+                    "receivedTime": _iso(delivery.acked_at),
+                    "receiveStatus": delivery.receive_status,
+                    "receiveStatusDesc": delivery.receive_status_desc,
+                    "receiveStatusTime": _iso(delivery.receive_status_at),
+                }
+            )
+    return result
+
+
+def _packet_for(session: Session, system: System, doc_id: str, *, include_sender: bool) -> Packet:
+    doc_id = (doc_id or "").strip()
+    if not doc_id:
+        raise InvalidFile("Thiếu docId / missing docId header")
+    packet = session.scalar(
+        select(Packet).where(Packet.doc_id == doc_id).options(selectinload(Packet.deliveries))
+    )
+    codes = owned_codes(session, system)
+    allowed = packet is not None and (
+        any(d.recipient_code in codes for d in packet.deliveries)
+        or (include_sender and packet.from_code in codes)
+    )
+    if packet is None or not allowed:
+        # Same answer for "no such packet" and "not yours": ids are not an oracle.
+        raise RecipientNotFound(
+            f"Không tìm thấy gói tin {doc_id} cho hệ thống này / no such packet for this system"
+        )
+    return packet
+
+
+# --- retention, traffic ------------------------------------------------------------------
+
+
+def purge(
+    session: Session, *, older_than: timedelta, now: datetime | None = None
+) -> dict[str, int]:
+    """Delete fully acknowledged packets and request logs older than ``older_than``.
+
+    A packet with any delivery still pending is kept whatever its age: never lost.
+    """
+    now = now or utcnow()
+    cutoff = now - older_than
+    pending = select(Delivery.packet_id).where(Delivery.status == DeliveryStatus.pending)
+    old_ids = list(
+        session.scalars(
+            select(Packet.id).where(Packet.created_at < cutoff, Packet.id.not_in(pending))
+        )
+    )
+    for start in range(0, len(old_ids), 500):
+        chunk = old_ids[start : start + 500]
+        session.execute(delete(Delivery).where(Delivery.packet_id.in_(chunk)))
+        session.execute(delete(Packet).where(Packet.id.in_(chunk)))
+    logs = session.execute(delete(RequestLog).where(RequestLog.at < cutoff)).rowcount
+    seen = session.execute(delete(SeenSignature).where(SeenSignature.seen_at < cutoff)).rowcount
+    session.flush()
+    return {"packets": len(old_ids), "requests": int(logs or 0), "signatures": int(seen or 0)}
+
+
+def log_request(
+    session: Session,
+    *,
+    systemid: str | None,
+    endpoint: str,
+    http_status: int,
+    error_code: str,
+    duration_ms: int,
+    now: datetime | None = None,
+) -> None:
+    """Append one answered request to the traffic log."""
+    session.add(
+        RequestLog(
+            at=now or utcnow(),
+            systemid=(systemid or None) and systemid[:64],
+            endpoint=endpoint[:40],
+            http_status=http_status,
+            error_code=error_code[:4],
+            duration_ms=duration_ms,
+        )
+    )
+    session.flush()
+
+
+def traffic_summary(session: Session, *, now: datetime | None = None) -> dict[str, object]:
+    """Figures for the admin page: traffic, pending deliveries per body, failures."""
+    now = now or utcnow()
+    since = now - timedelta(hours=24)
+    packets = dict(
+        session.execute(
+            select(Packet.message_type, func.count()).group_by(Packet.message_type)
+        ).all()
+    )
+    packets_24h = dict(
+        session.execute(
+            select(Packet.message_type, func.count())
+            .where(Packet.created_at >= since)
+            .group_by(Packet.message_type)
+        ).all()
+    )
+    traffic = [
+        {"endpoint": endpoint, "total": total, "failed": int(failed or 0)}
+        for endpoint, total, failed in session.execute(
+            select(
+                RequestLog.endpoint,
+                func.count(),
+                func.sum(case((RequestLog.http_status >= 400, 1), else_=0)),
+            )
+            .where(RequestLog.at >= since)
+            .group_by(RequestLog.endpoint)
+            .order_by(RequestLog.endpoint)
+        )
+    ]
+    names = dict(session.execute(select(Agency.code, Agency.name)).all())
+    pending = [
+        {
+            "code": code,
+            "name": names.get(code, ""),
+            "pending": count,
+            "oldest": oldest if oldest is None else _as_utc(oldest),
+        }
+        for code, count, oldest in session.execute(
+            select(Delivery.recipient_code, func.count(), func.min(Delivery.created_at))
+            .where(Delivery.status == DeliveryStatus.pending)
+            .group_by(Delivery.recipient_code)
+            .order_by(func.count().desc(), Delivery.recipient_code)
+        )
+    ]
+    failed_requests = list(
+        session.scalars(
+            select(RequestLog)
+            .where(RequestLog.http_status >= 400)
+            .order_by(RequestLog.id.desc())
+            .limit(50)
+        )
+    )
+    failed_deliveries = list(
+        session.execute(
+            select(Delivery, Packet)
+            .join(Packet)
+            .where(Delivery.status == DeliveryStatus.fail)
+            .order_by(Delivery.acked_at.desc())
+            .limit(50)
+        )
+    )
+    return {
+        "now": now,
+        "packets": {k.value: v for k, v in packets.items()},
+        "packets_24h": {k.value: v for k, v in packets_24h.items()},
+        "traffic": traffic,
+        "pending": pending,
+        "failed_requests": failed_requests,
+        "failed_deliveries": failed_deliveries,
+        "systems": session.scalar(select(func.count()).select_from(System)) or 0,
+        "agencies": session.scalar(select(func.count()).select_from(Agency)) or 0,
+    }
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _clean_code(code: str) -> str:
+    code = code.strip()
+    if not code or len(code) > 35:
+        raise ValueError(f"invalid organisation code {code!r}")
+    return code
+
+
+def _new_systemid(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "system"
+    return f"{slug}-{secrets.token_hex(4)}"
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return _as_utc(value).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,244 @@
+"""HTTP endpoints of the hub (DESIGN.md §5): thin handlers over :mod:`eoffice.hub.service`.
+
+Each API call goes: chaos draw (may delay, may fail before anything) → authenticate in its
+own short transaction (so an accepted signature is remembered even if the call then
+fails: replays stay refused) → one transaction running one service call → chaos may
+turn the answer into a 503 after the commit (a lost response) → the request is written
+to the traffic log. Parameters travel in headers, as the national axis SDK sends them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from eoffice.hub import service
+from eoffice.hub.auth import authenticate
+from eoffice.hub.chaos import ChaosOutcome
+from eoffice.hub.errors import HubFailure, HubUnavailableError, InvalidFile
+from eoffice.hub.models import System, utcnow
+from eoffice.hub.state import HubState
+
+bp = Blueprint("hub", __name__)
+
+Handler = Callable[[Session, System], dict[str, Any]]
+
+
+def _state() -> HubState:
+    state: HubState = current_app.extensions["hub"]
+    return state
+
+
+def _ok(**payload: Any) -> dict[str, Any]:
+    return {"status": "OK", "ErrorCode": "0", **payload}
+
+
+def _run_api(endpoint: str, handler: Handler, *, changes_state: bool) -> tuple[Response, int]:
+    state = _state()
+    started = time.monotonic()
+    systemid = request.headers.get("systemid")
+    try:
+        outcome = state.chaos.draw(changes_state=changes_state)
+        if outcome is ChaosOutcome.fail_before:
+            raise HubUnavailableError(
+                "Trục liên thông tạm thời không phục vụ được (mô phỏng lỗi) / "
+                "hub temporarily unavailable (chaos)"
+            )
+        try:
+            body = request.get_data(cache=True)
+        except RequestEntityTooLarge as exc:
+            raise InvalidFile(
+                "Gói tin vượt quá dung lượng cho phép / packet too large", http_status=413
+            ) from exc
+        with state.sessions.begin() as session:
+            system = authenticate(
+                session,
+                method=request.method,
+                path=request.script_root + request.path,
+                headers=request.headers,
+                body=body,
+                now=utcnow(),
+                skew_seconds=state.skew_seconds,
+            )
+            system_pk = system.id
+        with state.sessions.begin() as session:
+            caller = session.get_one(System, system_pk)
+            payload = handler(session, caller)
+        if outcome is ChaosOutcome.fail_after:
+            raise HubUnavailableError(
+                "Trục liên thông mất kết nối khi trả lời (mô phỏng lỗi) / "
+                "response lost after the change was made (chaos)"
+            )
+        answer, status, code = jsonify(payload), 200, "0"
+    except HubFailure as failure:
+        answer, status, code = jsonify(failure.to_json()), failure.http_status, failure.code
+    except Exception:
+        current_app.logger.exception("hub: %s failed", endpoint)
+        failure = HubFailure("Lỗi hệ thống trục liên thông / internal hub error")
+        answer, status, code = jsonify(failure.to_json()), 500, failure.code
+    _log(state, systemid, endpoint, status, code, started)
+    return answer, status
+
+
+def _log(
+    state: HubState,
+    systemid: str | None,
+    endpoint: str,
+    status: int,
+    code: str,
+    started: float,
+) -> None:
+    with state.sessions.begin() as session:
+        service.log_request(
+            session,
+            systemid=systemid,
+            endpoint=endpoint,
+            http_status=status,
+            error_code=code,
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+
+
+def _check_servicetype() -> None:
+    value = request.headers.get("servicetype")
+    if value and value.strip().lower() != "edoc":
+        raise InvalidFile(f"servicetype '{value}' không được hỗ trợ (eDoc) / unsupported")
+
+
+def _int_header(name: str, default: int) -> int:
+    raw = request.headers.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise InvalidFile(f"Header {name} phải là số nguyên / {name} must be an integer") from exc
+
+
+@bp.post("/sendEdoc")
+def send_edoc() -> tuple[Response, int]:
+    """Store a packet once and deliver it to its recipients (``DocId``)."""
+
+    def handler(session: Session, system: System) -> dict[str, Any]:
+        _check_servicetype()
+        doc_id = service.send_packet(
+            session,
+            system,
+            from_code=request.headers.get("from", ""),
+            message_type=request.headers.get("messagetype", "edoc"),
+            body=request.get_data(cache=True),
+            settings=_state().settings,
+        )
+        return _ok(DocId=doc_id)
+
+    return _run_api("sendEdoc", handler, changes_state=True)
+
+
+@bp.post("/getReceivedEdocList")
+def get_received_edoc_list() -> tuple[Response, int]:
+    """Unacknowledged packets (``messagetype`` edoc or status) for the caller's bodies."""
+
+    def handler(session: Session, system: System) -> dict[str, Any]:
+        _check_servicetype()
+        data = service.list_received(
+            session,
+            system,
+            request.headers.get("messagetype", "edoc"),
+            settings=_state().settings,
+        )
+        return _ok(data=data)
+
+    return _run_api("getReceivedEdocList", handler, changes_state=False)
+
+
+@bp.post("/getEdoc")
+def get_edoc() -> tuple[Response, int]:
+    """One stored packet, base64 in ``data``."""
+
+    def handler(session: Session, system: System) -> dict[str, Any]:
+        data = service.get_packet(session, system, request.headers.get("docId", ""))
+        return _ok(data=base64.b64encode(data).decode("ascii"))
+
+    return _run_api("getEdoc", handler, changes_state=False)
+
+
+@bp.post("/updateStatus")
+def update_status() -> tuple[Response, int]:
+    """The receiver's hub-level acknowledgement (``status: done|fail``, optional ``to``)."""
+
+    def handler(session: Session, system: System) -> dict[str, Any]:
+        count = service.update_status(
+            session,
+            system,
+            request.headers.get("docId", ""),
+            request.headers.get("status", ""),
+            to=request.headers.get("to") or None,
+        )
+        return _ok(updated=count)
+
+    return _run_api("updateStatus", handler, changes_state=True)
+
+
+@bp.post("/getSentEdocList")
+def get_sent_edoc_list() -> tuple[Response, int]:
+    """What the caller sent, one entry per receiver with its ack and latest status."""
+
+    def handler(session: Session, system: System) -> dict[str, Any]:
+        data = service.list_sent(
+            session,
+            system,
+            page=_int_header("pageIndex", 1),
+            page_size=_int_header("pageSize", 100),
+        )
+        return _ok(data=data)
+
+    return _run_api("getSentEdocList", handler, changes_state=False)
+
+
+@bp.get("/getAgenciesList")
+def get_agencies_list() -> tuple[Response, int]:
+    """The directory of bodies."""
+
+    def handler(session: Session, system: System) -> dict[str, Any]:
+        return _ok(data=service.list_agencies(session))
+
+    return _run_api("getAgenciesList", handler, changes_state=False)
+
+
+@bp.get("/admin")
+def admin() -> Response | tuple[Response, int] | str:
+    """Traffic, pending deliveries per body and failures (HTTP basic auth)."""
+    state = _state()
+    if not state.admin_password:
+        abort(404)
+    auth = request.authorization
+    given_user = (auth.username or "") if auth else ""
+    given_password = (auth.password or "") if auth else ""
+    user_ok = hmac.compare_digest(given_user.encode(), state.admin_user.encode())
+    password_ok = hmac.compare_digest(given_password.encode(), state.admin_password.encode())
+    if not (user_ok and password_ok):
+        response = Response(
+            "Cần đăng nhập quản trị trục liên thông / admin login required",
+            status=401,
+            mimetype="text/plain",
+        )
+        response.headers["WWW-Authenticate"] = 'Basic realm="hub", charset="UTF-8"'
+        return response
+    with state.sessions.begin() as session:
+        summary = service.traffic_summary(session)
+        return render_template("hub/admin.html", s=summary, chaos=state.chaos)
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(exc: HTTPException) -> tuple[Response, int]:
+    """Answer routing errors (404, 405...) in the hub's JSON error shape."""
+    status = exc.code or 500
+    failure = HubFailure(f"{exc.name} / {exc.description}", code="20" if status >= 500 else "10")
+    return jsonify(failure.to_json()), status

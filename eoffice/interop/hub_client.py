@@ -1,0 +1,223 @@
+"""The one HTTP client eoffice uses to reach the interconnection hub (DESIGN.md §5).
+
+Every call is signed afresh (new timestamp, so a retry is never refused as a replay):
+headers ``systemid``, ``timestamp`` (ISO 8601 UTC with microseconds), ``hash-file``
+(SHA-256 hex of the body, of ``b""`` when there is none) and ``signature`` = hex
+HMAC-SHA256(secret, ``METHOD\\nPATH\\nsystemid\\ntimestamp\\nhash-file``), where PATH is
+the path of the URL actually called — ``/hub/sendEdoc`` when ``base_url`` ends in
+``/hub``. The client deliberately does not import the hub: it speaks only the protocol.
+
+Errors are split by what the caller (the transactional outbox) should do next:
+
+- :class:`HubUnavailable` — network error, timeout, HTTP 5xx (hub error 20, including
+  chaos mode) or an answer that is not the hub's JSON: **retry** later (safe: sending the
+  same bytes again returns the same DocId, acknowledging twice is a no-op);
+- :class:`HubError` — the hub refused the request (HTTP 4xx with an error code: 10, 15,
+  18, 19, 22): retrying the same request will not help.
+
+Both derive from :class:`HubClientError`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+__all__ = ["HubClient", "HubClientError", "HubError", "HubUnavailable"]
+
+
+class HubClientError(Exception):
+    """Base of the hub client's errors."""
+
+    retryable: bool = False
+
+
+class HubError(HubClientError):
+    """The hub refused the request (final: do not retry the same request)."""
+
+    retryable = False
+
+    def __init__(self, code: str, desc: str, http_status: int):
+        super().__init__(f"[{code}] {desc} (HTTP {http_status})")
+        self.code = code
+        self.desc = desc
+        self.http_status = http_status
+
+
+class HubUnavailable(HubClientError):
+    """The hub could not be reached or failed (retry later)."""
+
+    retryable = True
+
+    def __init__(self, reason: str, http_status: int | None = None, code: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.http_status = http_status
+        self.code = code
+
+
+class HubClient:
+    """A signed client for one connected system (``systemid`` + ``secret``)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        systemid: str,
+        secret: str,
+        *,
+        timeout: float = 10,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.systemid = systemid
+        self._secret = secret.encode()
+        self._prefix = urlsplit(self.base_url).path.rstrip("/")
+        self._http = httpx.Client(timeout=timeout, transport=transport)
+
+    def __enter__(self) -> HubClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the underlying HTTP connections."""
+        self._http.close()
+
+    # --- API -------------------------------------------------------------------------
+
+    def send_edoc(self, packet_bytes: bytes, from_code: str, messagetype: str = "edoc") -> str:
+        """Send a packet as body ``from_code``; return the hub's DocId."""
+        answer = self._call(
+            "POST",
+            "sendEdoc",
+            body=packet_bytes,
+            headers={
+                "from": from_code,
+                "servicetype": "eDoc",
+                "messagetype": messagetype,
+                "Content-Type": "application/octet-stream",
+            },
+        )
+        doc_id = answer.get("DocId")
+        if not isinstance(doc_id, str) or not doc_id:
+            raise HubUnavailable("Trục không trả về DocId / hub answered without a DocId")
+        return doc_id
+
+    def get_received_list(self, messagetype: str = "edoc") -> list[dict[str, Any]]:
+        """Packets (``edoc`` or ``status``) waiting for the system's bodies."""
+        answer = self._call(
+            "POST",
+            "getReceivedEdocList",
+            headers={"servicetype": "eDoc", "messagetype": messagetype},
+        )
+        return _data_list(answer)
+
+    def get_edoc(self, doc_id: str) -> bytes:
+        """The packet bytes of ``doc_id`` (as stored by the hub, its trace appended)."""
+        answer = self._call("POST", "getEdoc", headers={"docId": doc_id})
+        data = answer.get("data")
+        if not isinstance(data, str):
+            raise HubUnavailable("Trục trả về gói tin rỗng / hub answered without data")
+        try:
+            return base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise HubUnavailable("Gói tin base64 hỏng / malformed base64 from hub") from exc
+
+    def update_status(self, doc_id: str, status: str, *, to: str | None = None) -> int:
+        """Acknowledge a received packet (``done`` or ``fail``); return deliveries updated."""
+        headers = {"docId": doc_id, "status": status}
+        if to:
+            headers["to"] = to
+        answer = self._call("POST", "updateStatus", headers=headers)
+        return int(answer.get("updated", 0))
+
+    def get_sent_list(self, *, page: int = 1, page_size: int = 100) -> list[dict[str, Any]]:
+        """What the system's bodies sent, one entry per receiver with its latest status."""
+        answer = self._call(
+            "POST",
+            "getSentEdocList",
+            headers={"pageIndex": str(page), "pageSize": str(page_size)},
+        )
+        return _data_list(answer)
+
+    def get_agencies(self) -> list[dict[str, Any]]:
+        """The hub's directory of bodies."""
+        return _data_list(self._call("GET", "getAgenciesList"))
+
+    # --- plumbing --------------------------------------------------------------------
+
+    def signed_headers(self, method: str, path: str, body: bytes) -> dict[str, str]:
+        """The four authentication headers for one request."""
+        timestamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        hash_file = hashlib.sha256(body).hexdigest()
+        message = "\n".join((method.upper(), path, self.systemid, timestamp, hash_file))
+        signature = hmac.new(self._secret, message.encode(), hashlib.sha256).hexdigest()
+        return {
+            "systemid": self.systemid,
+            "timestamp": timestamp,
+            "hash-file": hash_file,
+            "signature": signature,
+        }
+
+    def _call(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        url = f"{self.base_url}/{endpoint}"
+        all_headers = {
+            **(headers or {}),
+            **self.signed_headers(method, f"{self._prefix}/{endpoint}", body),
+        }
+        try:
+            response = self._http.request(method, url, content=body or None, headers=all_headers)
+        except httpx.TimeoutException as exc:
+            raise HubUnavailable(f"Hết thời gian chờ trục liên thông / hub timeout: {exc}") from exc
+        except httpx.TransportError as exc:
+            raise HubUnavailable(
+                f"Không kết nối được trục liên thông / hub unreachable: {exc}"
+            ) from exc
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise HubUnavailable(
+                f"Trục trả lời không phải JSON (HTTP {response.status_code}) / non-JSON answer",
+                http_status=response.status_code,
+            )
+        code = str(answer.get("ErrorCode", ""))
+        desc = str(answer.get("ErrorDesc", ""))
+        if response.status_code >= 500:
+            raise HubUnavailable(
+                desc or "Lỗi trục liên thông / hub error", response.status_code, code or None
+            )
+        if response.status_code >= 400 or answer.get("status") != "OK":
+            raise HubError(
+                code or "20", desc or "Trục từ chối yêu cầu / refused", response.status_code
+            )
+        return answer
+
+
+def _data_list(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    data = answer.get("data")
+    if not isinstance(data, list):
+        raise HubUnavailable("Trục trả về danh sách không hợp lệ / malformed list from hub")
+    return data
