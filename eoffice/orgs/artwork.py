@@ -500,11 +500,14 @@ def _place_glyph(
     The glyph is rendered upright, then one affine transform condenses it horizontally,
     rotates it and moves it to a sub-pixel position; the result is painted as ink.
     """
-    advance = font.getlength(char)
+    # Size the upright canvas from the glyph's real ink box, so wide marks are never clipped.
+    left_ink, top_ink, right_ink, bottom_ink = font.getbbox(char, anchor="ms")
     pad = 4
-    src_w = math.ceil(advance) + 2 * pad
-    src_h = math.ceil(ascent + descent) + 2 * pad
-    anchor = (src_w / 2, pad + ascent)
+    half_w = max(-left_ink, right_ink, font.getlength(char) / 2)
+    above, below = max(ascent, -top_ink), max(descent, bottom_ink)
+    src_w = 2 * math.ceil(half_w) + 2 * pad
+    src_h = math.ceil(above + below) + 2 * pad
+    anchor = (src_w / 2, pad + math.ceil(above))
     glyph = Image.new("L", (src_w, src_h), 0)
     ImageDraw.Draw(glyph).text(anchor, char, font=font, fill=255, anchor="ms")
 
