@@ -80,7 +80,7 @@ def _load_settings(config: Mapping[str, Any] | None, environ: Mapping[str, str])
 
 def create_hub_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the hub application (no side effects: tables come from ``upgrade_hub_db``)."""
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     settings = _load_settings(config, os.environ)
     if config:
         app.config.update({k: v for k, v in config.items() if k not in settings})
