@@ -64,6 +64,7 @@ SEAL_INK_RGB: tuple[int, int, int] = (210, 20, 30)
 
 SEAL_DIAMETERS_MM: dict[str, float] = {
     "province": 40.0,
+    "department": 36.0,
     "district": 36.0,
     "commune": 35.0,
     "unit": 34.0,
@@ -447,7 +448,7 @@ _LONE_BOTTOM_GAP_DEG = 60.0
 
 
 def seal_diameter_for_tier(tier: str) -> float:
-    """Standard seal diameter in millimetres for a body tier (province, district, commune, unit)."""
+    """Standard seal diameter in millimetres for a body tier (the keys of SEAL_DIAMETERS_MM)."""
     key = tier.strip().lower()
     try:
         return SEAL_DIAMETERS_MM[key]
@@ -479,11 +480,14 @@ def _ring(draw: ImageDraw.ImageDraw, c: float, radius: float, outer: float, inne
     )
 
 
-def _lower_rim_text(parent_name: str | None, locality: str | None) -> str:
-    parts = [p.strip() for p in (parent_name, locality) if p and p.strip()]
-    if len(parts) == 2 and parts[1].casefold() in parts[0].casefold():
-        parts = parts[:1]
-    return " - ".join(parts)
+def _lower_rim_text(body_name: str, parent_name: str | None, locality: str | None) -> str:
+    """Parent body and locality for the lower rim, without repeating what is already written."""
+    parent = unicodedata.normalize("NFC", parent_name or "").strip()
+    place = unicodedata.normalize("NFC", locality or "").strip()
+    already = f"{body_name} {parent}".casefold()
+    if place and place.casefold() in already:
+        place = ""
+    return " - ".join(p for p in (parent, place) if p)
 
 
 def _place_glyph(
@@ -590,7 +594,7 @@ def make_seal_png(
     if not 72 <= dpi <= 1200:
         raise ValueError("Độ phân giải phải từ 72 đến 1200 dpi. / Resolution must be 72-1200 dpi.")
     bottom_text = unicodedata.normalize(
-        "NFC", " ".join(_lower_rim_text(parent_name, locality).split())
+        "NFC", " ".join(_lower_rim_text(top_text, parent_name, locality).split())
     ).upper()
 
     font_path = _font_path(SEAL_FONT_FILE)

@@ -278,6 +278,12 @@ def test_seal_renders_vietnamese_diacritics():
     assert marks > 1.5 * _ink_in_sector(without, -150, 150, 0.79, 0.86)
 
 
+def test_seal_does_not_repeat_locality_already_in_body_name():
+    province = "Ủy ban nhân dân tỉnh Kiên Giang"
+    assert make_seal_png(province, locality="Kiên Giang") == make_seal_png(province)
+    assert make_seal_png(province, locality="Rạch Giá") != make_seal_png(province)
+
+
 def test_seal_name_is_capitalised():
     lower = make_seal_png("ủy ban nhân dân xã vĩnh hòa", parent_name="tỉnh kiên giang")
     upper = make_seal_png("ỦY BAN NHÂN DÂN XÃ VĨNH HÒA", parent_name="TỈNH KIÊN GIANG")
@@ -327,7 +333,14 @@ def test_seal_is_fast():
 
 @pytest.mark.parametrize(
     ("tier", "diameter"),
-    [("province", 40.0), ("district", 36.0), ("commune", 35.0), ("unit", 34.0), ("Province", 40.0)],
+    [
+        ("province", 40.0),
+        ("department", 36.0),
+        ("district", 36.0),
+        ("commune", 35.0),
+        ("unit", 34.0),
+        ("Province", 40.0),
+    ],
 )
 def test_seal_diameter_for_tier(tier, diameter):
     assert seal_diameter_for_tier(tier) == diameter
