@@ -522,12 +522,12 @@ def _envelope_parts(
 
 
 def _normalise_status(code: str) -> str:
-    code = code.strip()
+    code = _require(code.strip(), "MessageHeader/StatusCode")
     if code.isdigit() and len(code) < 2:
         code = code.zfill(2)
     if code not in STATUS_CODES:
         raise _nonconformant(
-            f"mã trạng thái «{code}» không thuộc 01–06, 13, 15, 16",
+            f"mã trạng thái StatusCode «{code}» không thuộc 01–06, 13, 15, 16",
             f"unknown StatusCode {code!r}",
         )
     return code
