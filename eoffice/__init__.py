@@ -1,0 +1,101 @@
+"""eoffice — an electronic document office for Vietnamese government bodies."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from apiflask import APIFlask
+from flask import Flask, request
+
+from eoffice.config import load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The application factory: configure, bind extensions, register blueprints."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "EOFFICE_INSTANCE_PATH", os.path.join(os.getcwd(), "instance")
+    )
+    app = APIFlask(
+        __name__,
+        instance_path=os.path.abspath(instance_path),
+        title="eoffice API",
+        version="1",
+        spec_path="/api/v1/openapi.json",
+        docs_path="/api/v1/docs",
+        json_errors=False,
+        template_folder="templates",
+        static_folder="static",
+    )
+    app.config.update(load_config(app.instance_path, config))
+    app.config["SPEC_FORMAT"] = "json"
+    app.config["AUTO_404_RESPONSE"] = False
+    app.config["VALIDATION_ERROR_STATUS_CODE"] = 422
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from eoffice.cli import register_commands
+    from eoffice.core.http import register_error_handlers
+
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: APIFlask) -> None:
+    from eoffice.audit.service import client_address
+    from eoffice.auth.web import init_login
+    from eoffice.core.schema import MIGRATIONS_DIR, configure_engine
+    from eoffice.extensions import babel, csrf, db, limiter, migrate
+    from eoffice.i18n import select_locale
+    from eoffice.tasks import celery_init_app
+
+    _import_models()
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    init_login(app)
+    celery_init_app(app)
+
+    @app.before_request
+    def remember_client_address() -> None:
+        client_address.set(request.remote_addr or "")
+
+    @app.error_processor
+    def api_validation_error(error: Any) -> Any:
+        from eoffice.core.http import HTTP_MESSAGES
+
+        code, message = HTTP_MESSAGES.get(error.status_code, ("error", error.message))
+        body = {"error": {"code": code, "message": message}}
+        if error.detail:
+            body["error"]["details"] = error.detail
+        return body, error.status_code, error.headers
+
+
+def _import_models() -> None:
+    """Every model module, listed explicitly, so metadata and migrations see all tables."""
+    import eoffice.audit.models  # noqa: F401
+    import eoffice.auth.models  # noqa: F401
+    import eoffice.orgs.models  # noqa: F401
+
+
+def _register_blueprints(app: APIFlask) -> None:
+    from eoffice.admin.views import bp as admin_bp
+    from eoffice.api import bp as api_bp
+    from eoffice.auth.web import bp as auth_bp
+    from eoffice.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+
+    from eoffice.extensions import csrf
+
+    csrf.exempt(api_bp)  # bearer tokens only; cookies are ignored under /api/

@@ -1,0 +1,1 @@
+"""Administration pages: the body tree, accounts, the audit log."""

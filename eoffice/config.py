@@ -1,0 +1,114 @@
+"""Settings from environment variables.
+
+Defaults are the zero-setup development configuration: SQLite and files under
+``instance/``, Celery on an embedded SQLAlchemy broker, the hub mounted at ``/hub``.
+Nothing is read at import time: :func:`load_config` is called by ``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used (e.g. production without SECRET_KEY)."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    """Read ``EOFFICE_<NAME>`` first, then the conventional unprefixed ``NAME``."""
+    return os.environ.get(f"EOFFICE_{name}", os.environ.get(name, default))
+
+
+def _bool(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the configuration mapping for ``create_app``."""
+    overrides = dict(overrides or {})
+    env = overrides.get("ENV") or _env("ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"EOFFICE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    instance = Path(instance_path)
+    port = int(os.environ.get("PORT", "5000"))
+    secret = overrides.get("SECRET_KEY") or _env("SECRET_KEY")
+    if not secret:
+        if env == "production":
+            raise ConfigError(
+                "Thiếu SECRET_KEY: đặt biến môi trường EOFFICE_SECRET_KEY trước khi chạy ở chế độ "
+                "production. / SECRET_KEY is missing: set EOFFICE_SECRET_KEY to run in production."
+            )
+        # Development and tests get a per-instance random key, kept on disk so that
+        # sessions survive restarts; never a hard-coded default.
+        secret = _instance_secret(instance)
+
+    database_url = _env("DATABASE_URL") or f"sqlite:///{instance / 'eoffice.db'}"
+    broker_url = _env("CELERY_BROKER_URL") or f"sqla+sqlite:///{instance / 'celery-broker.db'}"
+    config: dict[str, Any] = {
+        "ENV": env,
+        "TESTING": env == "testing",
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "CELERY": {
+            "broker_url": broker_url,
+            "result_backend": _env("CELERY_RESULT_BACKEND"),
+            "task_ignore_result": True,
+            "task_serializer": "json",
+            "result_serializer": "json",
+            "accept_content": ["json"],
+            "broker_connection_retry_on_startup": True,
+            "timezone": "Asia/Ho_Chi_Minh",
+            "enable_utc": True,
+        },
+        "STORAGE_DIR": _env("STORAGE_DIR") or str(instance / "files"),
+        "PKI_DIR": _env("PKI_DIR") or str(instance / "pki"),
+        "PUBLIC_URL": _env("PUBLIC_URL") or f"http://127.0.0.1:{port}",
+        "HUB_URL": _env("HUB_URL") or f"http://127.0.0.1:{port}/hub",
+        "HUB_DATABASE_URL": _env("HUB_DATABASE_URL") or f"sqlite:///{instance / 'hub.db'}",
+        "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))),
+        "API_TOKEN_TTL": timedelta(hours=int(_env("API_TOKEN_TTL_HOURS", "24"))),
+        "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": ("vi", "en"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "JSON_SORT_KEYS": False,
+        "DEMO_PASSWORD": "demo12345",
+    }
+    config.update(overrides)
+    return config
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Web, worker and beat share one SQLite file: wait for locks instead of failing.
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True}
+
+
+def _instance_secret(instance: Path) -> str:
+    import secrets
+
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def require_services() -> bool:
+    """Whether tests must fail (not skip) when PostgreSQL/Redis are missing."""
+    return _bool(os.environ.get("EOFFICE_REQUIRE_SERVICES"))

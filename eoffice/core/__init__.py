@@ -1,0 +1,1 @@
+"""Shared foundations: database base, unit of work, errors, permissions, file storage."""

@@ -1,0 +1,100 @@
+"""Home page, language switch, health check."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from eoffice.auth.models import ROLE_NAMES
+from eoffice.extensions import celery, db
+
+bp = Blueprint("core", __name__)
+
+# Navigation by role: (endpoint, label, roles that see it). An entry shows only once
+# the capability behind it is registered in the app.
+NAV = (
+    ("core.index", _l("Trang chủ"), None),
+    ("incoming.index", _l("Văn bản đến"), None),
+    ("outgoing.index", _l("Văn bản đi"), None),
+    ("outgoing.drafts", _l("Dự thảo"), ("specialist", "head", "leader")),
+    ("reports.index", _l("Thống kê"), ("leader", "clerk", "admin", "head")),
+    ("admin.orgs", _l("Quản trị"), ("admin",)),
+)
+
+
+@bp.app_context_processor
+def layout_helpers() -> dict[str, object]:
+    """Helpers every template may use."""
+
+    def nav_items() -> list[dict[str, object]]:
+        items = []
+        for endpoint, label, roles in NAV:
+            if endpoint not in current_app.view_functions:
+                continue
+            if roles and not current_user.has_role(*roles):
+                continue
+            blueprint = endpoint.split(".")[0]
+            items.append({"url": url_for(endpoint), "label": label,
+                          "active": (request.endpoint or "").startswith(blueprint + ".")
+                          and (blueprint != "core" or request.endpoint == endpoint)})
+        return items
+
+    return {"nav_items": nav_items, "role_name": lambda r: _(ROLE_NAMES.get(r, r)),
+            "current_locale": lambda: str(get_locale() or "vi")}
+
+
+@bp.get("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    """The signed-in user's start page."""
+    return render_template("index.html", user=current_user)
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str):  # type: ignore[no-untyped-def]
+    """Switch the interface language (vi / en)."""
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+        if current_user.is_authenticated:
+            from eoffice.core.uow import unit_of_work
+
+            with unit_of_work():
+                current_user.locale = code
+    target = request.referrer or "/"
+    safe = target.startswith(request.host_url) or (target.startswith("/")
+                                                   and not target.startswith("//"))
+    return redirect(target if safe else "/")
+
+
+@bp.get("/healthz")
+def healthz():  # type: ignore[no-untyped-def]
+    """Database and broker reachability, for load balancers and operators."""
+    checks: dict[str, str] = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means "not healthy"
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        with celery.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        checks["broker"] = "ok"
+    except Exception as exc:
+        checks["broker"] = f"error: {type(exc).__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    return jsonify({"status": "ok" if healthy else "error", "checks": checks}), (
+        200 if healthy else 503
+    )

@@ -1,0 +1,1 @@
+"""The body tree: organisations, their tiers, units and organisation codes."""

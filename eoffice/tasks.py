@@ -1,0 +1,33 @@
+"""Celery bound to the Flask app (Flask docs, "Background Tasks with Celery").
+
+Every task runs inside an application context. The broker is the embedded SQLAlchemy
+transport on SQLite by default and Redis in production (``CELERY_BROKER_URL``); only
+JSON crosses the wire. Task modules are listed here explicitly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task
+from flask import Flask
+
+from eoffice.extensions import celery
+
+TASK_MODULES = ["eoffice.core.tasks"]
+
+
+def celery_init_app(app: Flask) -> Any:
+    """Configure the shared Celery app from ``app.config['CELERY']``."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery.Task = FlaskTask
+    celery.config_from_object(app.config["CELERY"])
+    celery.conf.update(include=TASK_MODULES, beat_schedule=app.config.get("BEAT_SCHEDULE", {}))
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

@@ -1,0 +1,25 @@
+"""Models and migrations must agree."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from eoffice.extensions import db
+
+
+def _ignore_hub(obj, name, type_, reflected, compare_to):
+    return not (type_ == "table" and name and name.startswith("hub_"))
+
+
+def test_models_match_migrations(app):
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                         "include_object": _ignore_hub})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == [], f"models and migrations disagree: {diff}"
+
+
+def test_tiers_are_data(app, db_session):
+    from eoffice.orgs.models import OrgTier
+
+    keys = {t.key for t in db_session.query(OrgTier).all()}
+    assert {"province", "department", "district", "commune", "unit"} <= keys
