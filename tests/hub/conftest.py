@@ -21,7 +21,7 @@ from eoffice.interop.hub_client import HubClient
 
 @dataclass(frozen=True)
 class Hub:
-    """A migrated hub database with two connected systems, and an app factory on it."""
+    """A migrated hub database with two connected systems, and an hub_app factory on it."""
 
     url: str
     kiengiang: Creds
@@ -48,9 +48,9 @@ def hub(tmp_path) -> Iterator[Hub]:
     apps: list[Any] = []
 
     def make_app(**config: Any) -> Any:
-        app = create_hub_app({"HUB_DATABASE_URL": url, "TESTING": True, **config})
-        apps.append(app)
-        return app
+        hub_app = create_hub_app({"HUB_DATABASE_URL": url, "TESTING": True, **config})
+        apps.append(hub_app)
+        return hub_app
 
     sessions = make_app().extensions["hub"].sessions
     with sessions.begin() as session:
@@ -62,24 +62,24 @@ def hub(tmp_path) -> Iterator[Hub]:
         )
         vpcp = Creds(*hub_service.register_system(session, "VPCP", [VPCP]))
     yield Hub(url=url, kiengiang=kiengiang, vpcp=vpcp, make_app=make_app)
-    for app in apps:
-        app.extensions["hub"].engine.dispose()
+    for hub_app in apps:
+        hub_app.extensions["hub"].engine.dispose()
 
 
 @pytest.fixture
-def app(hub: Hub) -> Any:
+def hub_app(hub: Hub) -> Any:
     return hub.make_app()
 
 
 @pytest.fixture
-def province(app: Any, hub: Hub) -> Iterator[HubClient]:
-    with client_for(app, hub.kiengiang) as client:
+def province(hub_app: Any, hub: Hub) -> Iterator[HubClient]:
+    with client_for(hub_app, hub.kiengiang) as client:
         yield client
 
 
 @pytest.fixture
-def vpcp(app: Any, hub: Hub) -> Iterator[HubClient]:
-    with client_for(app, hub.vpcp) as client:
+def vpcp(hub_app: Any, hub: Hub) -> Iterator[HubClient]:
+    with client_for(hub_app, hub.vpcp) as client:
         yield client
 
 

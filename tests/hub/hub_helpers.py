@@ -35,13 +35,13 @@ class Creds:
     secret: str
 
 
-def client_for(app: Any, creds: Creds, base_url: str = BASE_URL, **kwargs: Any) -> HubClient:
-    """A HubClient talking to ``app`` in-process."""
+def client_for(hub_app: Any, creds: Creds, base_url: str = BASE_URL, **kwargs: Any) -> HubClient:
+    """A HubClient talking to ``hub_app`` in-process."""
     return HubClient(
         base_url,
         creds.systemid,
         creds.secret,
-        transport=httpx.WSGITransport(app=app),
+        transport=httpx.WSGITransport(app=hub_app),
         **kwargs,
     )
 

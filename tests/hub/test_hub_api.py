@@ -124,7 +124,7 @@ def test_agencies_list(province):
     assert set(agencies) == {PROVINCE, RACHGIA, VPCP}
 
 
-def test_get_and_ack_only_for_own_packets(hub, app, province, vpcp, pdf_bytes):
+def test_get_and_ack_only_for_own_packets(hub, hub_app, province, vpcp, pdf_bytes):
     from hub_helpers import client_for
 
     from eoffice.hub import service
@@ -135,7 +135,7 @@ def test_get_and_ack_only_for_own_packets(hub, app, province, vpcp, pdf_bytes):
         service.register_agency(session, "000.00.00.H01", "UBND tỉnh An Giang")
         other = service.register_system(session, "An Giang", ["000.00.00.H01"])
     doc_id = province.send_edoc(edoc_bytes(pdf_bytes), PROVINCE)
-    with client_for(app, type(hub.vpcp)(*other)) as stranger:
+    with client_for(hub_app, type(hub.vpcp)(*other)) as stranger:
         for call in (
             lambda: stranger.get_edoc(doc_id),
             lambda: stranger.update_status(doc_id, "done"),

@@ -56,8 +56,8 @@ def sign(
 
 
 @pytest.fixture
-def raw(app):
-    with httpx.Client(base_url=BASE_URL, transport=httpx.WSGITransport(app=app)) as client:
+def raw(hub_app):
+    with httpx.Client(base_url=BASE_URL, transport=httpx.WSGITransport(app=hub_app)) as client:
         yield client
 
 
@@ -182,12 +182,12 @@ def test_malformed_edxml(hub, province, body):
     assert hub.counts() == (0, 0)
 
 
-def test_stray_bytes_sample_is_refused_with_reason(hub, app):
+def test_stray_bytes_sample_is_refused_with_reason(hub, hub_app):
     sample = (SAMPLES / "vpcp_edoc_new.edxml").read_bytes()
-    with app.extensions["hub"].sessions.begin() as session:
+    with hub_app.extensions["hub"].sessions.begin() as session:
         creds = Creds(*service.register_system(session, "Đà Nẵng", ["002.00.20.H13"]))
     # The sample's first bytes "1212" make it not well-formed: 22 with the reason.
-    with client_for(app, creds) as client, pytest.raises(HubError) as err:
+    with client_for(hub_app, creds) as client, pytest.raises(HubError) as err:
         client.send_edoc(sample, "002.00.20.H13")
     assert (err.value.code, err.value.http_status) == ("22", 422)
     assert "1212" in err.value.desc
@@ -215,21 +215,21 @@ def test_attachment_not_pdf(hub, province, pdf_bytes):
 
 
 def test_attachment_over_limit(hub, pdf_bytes):
-    app = hub.make_app(HUB_MAX_ATTACHMENT_BYTES=len(pdf_bytes) - 1)
-    with client_for(app, hub.kiengiang) as province, pytest.raises(HubError) as err:
+    hub_app = hub.make_app(HUB_MAX_ATTACHMENT_BYTES=len(pdf_bytes) - 1)
+    with client_for(hub_app, hub.kiengiang) as province, pytest.raises(HubError) as err:
         province.send_edoc(edoc_bytes(pdf_bytes), PROVINCE)
     assert (err.value.code, err.value.http_status) == ("10", 400)
     assert "giới hạn" in err.value.desc
     assert hub.counts() == (0, 0)
-    app = hub.make_app(HUB_MAX_ATTACHMENT_BYTES=len(pdf_bytes))
-    with client_for(app, hub.kiengiang) as province:
+    hub_app = hub.make_app(HUB_MAX_ATTACHMENT_BYTES=len(pdf_bytes))
+    with client_for(hub_app, hub.kiengiang) as province:
         assert province.send_edoc(edoc_bytes(pdf_bytes), PROVINCE)
 
 
 def test_request_over_packet_limit(hub, pdf_bytes):
     body = edoc_bytes(pdf_bytes)
-    app = hub.make_app(HUB_MAX_PACKET_BYTES=len(body) - 1)
-    with client_for(app, hub.kiengiang) as province, pytest.raises(HubError) as err:
+    hub_app = hub.make_app(HUB_MAX_PACKET_BYTES=len(body) - 1)
+    with client_for(hub_app, hub.kiengiang) as province, pytest.raises(HubError) as err:
         province.send_edoc(body, PROVINCE)
     assert (err.value.code, err.value.http_status) == ("10", 413)
     assert hub.counts() == (0, 0)
@@ -254,8 +254,8 @@ def test_zip_refused_by_default(hub, province, pdf_bytes):
 
 
 def test_zip_accepted_when_allowed(hub, pdf_bytes):
-    app = hub.make_app(HUB_ALLOW_ZIP=True)
-    with client_for(app, hub.kiengiang) as province:
+    hub_app = hub.make_app(HUB_ALLOW_ZIP=True)
+    with client_for(hub_app, hub.kiengiang) as province:
         assert province.send_edoc(zip_edoc(pdf_bytes), PROVINCE)
         fake_zip = Attachment("cid:1", "a.zip", "application/zip", "", b"not a zip")
         with pytest.raises(HubError) as err:
@@ -264,16 +264,16 @@ def test_zip_accepted_when_allowed(hub, pdf_bytes):
     assert hub.counts() == (1, 1)
 
 
-def test_real_status_sample_is_routed(hub, app):
+def test_real_status_sample_is_routed(hub, hub_app):
     """The VPCP SDK's status 01 sample (from Nghệ An to VPCP) is accepted and routed."""
     sample = (SAMPLES / "vpcp_status_inbox__01.edxml").read_bytes()
-    sessions = app.extensions["hub"].sessions
+    sessions = hub_app.extensions["hub"].sessions
     with sessions.begin() as session:
         service.register_agency(session, "000.00.00.H41", "UBND tỉnh Nghệ An")
         nghean = Creds(*service.register_system(session, "Nghệ An", ["000.00.00.H41"]))
-    with client_for(app, nghean) as client:
+    with client_for(hub_app, nghean) as client:
         doc_id = client.send_edoc(sample, "000.00.00.H41", messagetype="status")
-    with client_for(app, hub.vpcp) as vpcp:
+    with client_for(hub_app, hub.vpcp) as vpcp:
         [item] = vpcp.get_received_list("status")
         assert (item["docId"], item["from"], item["to"]) == (doc_id, "000.00.00.H41", VPCP)
         assert item["statusCode"] == "01"

@@ -32,9 +32,9 @@ def test_chaos_draws_honour_the_rate():
 
 
 def test_chaos_fail_rate_over_http(hub):
-    app = hub.make_app(HUB_CHAOS_FAIL_RATE=0.3, HUB_CHAOS_SEED=7)
+    hub_app = hub.make_app(HUB_CHAOS_FAIL_RATE=0.3, HUB_CHAOS_SEED=7)
     failures = 0
-    with client_for(app, hub.kiengiang) as client:
+    with client_for(hub_app, hub.kiengiang) as client:
         for _ in range(300):
             try:
                 client.get_agencies()
@@ -45,29 +45,29 @@ def test_chaos_fail_rate_over_http(hub):
 
 
 def test_chaos_failure_before_stores_nothing(hub, pdf_bytes):
-    app = hub.make_app(HUB_CHAOS_FAIL_RATE=1.0, HUB_CHAOS_LOST_RESPONSE_SHARE=0.0)
-    with client_for(app, hub.kiengiang) as client, pytest.raises(HubUnavailable):
+    hub_app = hub.make_app(HUB_CHAOS_FAIL_RATE=1.0, HUB_CHAOS_LOST_RESPONSE_SHARE=0.0)
+    with client_for(hub_app, hub.kiengiang) as client, pytest.raises(HubUnavailable):
         client.send_edoc(edoc_bytes(pdf_bytes), PROVINCE)
     assert hub.counts() == (0, 0)
 
 
-def test_lost_response_then_retry_gives_same_docid(hub, app, pdf_bytes):
+def test_lost_response_then_retry_gives_same_docid(hub, hub_app, pdf_bytes):
     lossy = hub.make_app(HUB_CHAOS_FAIL_RATE=1.0, HUB_CHAOS_LOST_RESPONSE_SHARE=1.0)
     packet = edoc_bytes(pdf_bytes)
     with client_for(lossy, hub.kiengiang) as client, pytest.raises(HubUnavailable) as err:
         client.send_edoc(packet, PROVINCE)
     assert err.value.retryable
     assert hub.counts() == (1, 1)  # the hub did the work, the answer was "lost"
-    with client_for(app, hub.kiengiang) as client:
+    with client_for(hub_app, hub.kiengiang) as client:
         doc_id = client.send_edoc(packet, PROVINCE)
-    with client_for(app, hub.vpcp) as vpcp:
+    with client_for(hub_app, hub.vpcp) as vpcp:
         assert [i["docId"] for i in vpcp.get_received_list("edoc")] == [doc_id]
     assert hub.counts() == (1, 1)
 
 
 def test_no_packet_lost_or_doubled_at_30_percent_failures(hub, pdf_bytes):
     """A retrying sender and a retrying receiver see every packet exactly once."""
-    app = hub.make_app(HUB_CHAOS_FAIL_RATE=0.3, HUB_CHAOS_SEED=42)
+    hub_app = hub.make_app(HUB_CHAOS_FAIL_RATE=0.3, HUB_CHAOS_SEED=42)
     packets = {f"{n:02d}": edoc_bytes(pdf_bytes, number=f"{n:02d}") for n in range(1, 21)}
 
     def retry(call):
@@ -79,14 +79,14 @@ def test_no_packet_lost_or_doubled_at_30_percent_failures(hub, pdf_bytes):
         raise AssertionError("hub never answered")
 
     sent: dict[str, str] = {}
-    with client_for(app, hub.kiengiang) as sender:
+    with client_for(hub_app, hub.kiengiang) as sender:
         for number, packet in packets.items():
             sent[number] = retry(lambda p=packet: sender.send_edoc(p, PROVINCE))
     assert len(set(sent.values())) == len(packets)
 
     registered: dict[str, str] = {}  # receiver's register: DocumentId -> hub DocId
     registrations = 0
-    with client_for(app, hub.vpcp) as receiver:
+    with client_for(hub_app, hub.vpcp) as receiver:
         while True:
             waiting = retry(lambda: receiver.get_received_list("edoc"))
             if not waiting:
@@ -104,10 +104,10 @@ def test_no_packet_lost_or_doubled_at_30_percent_failures(hub, pdf_bytes):
 
 
 def test_chaos_delay(hub):
-    app = hub.make_app(HUB_CHAOS_DELAY_MS=40, HUB_CHAOS_SEED=3)
+    hub_app = hub.make_app(HUB_CHAOS_DELAY_MS=40, HUB_CHAOS_SEED=3)
     import time
 
-    with client_for(app, hub.kiengiang) as client:
+    with client_for(hub_app, hub.kiengiang) as client:
         started = time.monotonic()
         for _ in range(10):
             client.get_agencies()
@@ -116,8 +116,8 @@ def test_chaos_delay(hub):
 
 
 @pytest.fixture
-def live_server(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def live_server(hub_app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, hub_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -160,8 +160,8 @@ def test_client_network_errors_are_retryable():
 
 
 def test_client_timeout_is_retryable(hub):
-    app = hub.make_app(HUB_CHAOS_DELAY_MS=1000, HUB_CHAOS_SEED=1)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    hub_app = hub.make_app(HUB_CHAOS_DELAY_MS=1000, HUB_CHAOS_SEED=1)
+    server = make_server("127.0.0.1", 0, hub_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -186,11 +186,11 @@ def test_non_json_answer_is_unavailable():
     assert err.value.http_status == 502
 
 
-def test_mounted_under_hub_prefix_signs_full_path(hub, app, pdf_bytes):
+def test_mounted_under_hub_prefix_signs_full_path(hub, hub_app, pdf_bytes):
     def main_app(environ, start_response):
         return Response("eoffice", status=200)(environ, start_response)
 
-    mounted = DispatcherMiddleware(main_app, {"/hub": app})
+    mounted = DispatcherMiddleware(main_app, {"/hub": hub_app})
     transport = httpx.WSGITransport(app=mounted)
     base = "http://127.0.0.1:5000/hub"
     with (
