@@ -12,6 +12,7 @@ import os
 from datetime import timedelta
 
 import click
+from sqlalchemy.orm import Session, sessionmaker
 
 from eoffice.hub import service
 from eoffice.hub.db import make_engine, make_sessionmaker, upgrade_hub_db
@@ -24,7 +25,7 @@ def _url() -> str:
     return os.environ.get("HUB_DATABASE_URL") or DEFAULT_URL
 
 
-def _sessions():  # type: ignore[no-untyped-def]
+def _sessions() -> sessionmaker[Session]:
     return make_sessionmaker(make_engine(_url()))
 
 
