@@ -1,0 +1,196 @@
+"""Decree 30/2020 signature appearances (DOMAIN.md §1d).
+
+* **person** — the signer's handwritten-signature image (blue, transparent PNG), centred
+  in the leader's signature box, which lies between the position line and the name;
+* **body** — the body's seal (red, transparent PNG) at real size, in a field covering
+  the left third of the person's signature image (the field geometry is decided when the
+  draft is prepared, see :meth:`signing.sign.DraftLayout.body_box`);
+* **attachment** and **e-copy** — no image: an info text at the top right of page 1
+  (the main document's number/notation, or the copy form, plus the body and the signing
+  time in ISO 8601 with ``+07:00``), in a Times-New-Roman-compatible font, 10 pt, black.
+
+Text uses the bundled *Eoffice Serif* (Liberation Serif 2 rescaled to 1000 units/em
+and subset to Vietnamese, see ``fonts/build_font.py``): pyHanko assumes 1000 units/em
+when it writes glyph widths, so an unscaled 2048-unit font would come out stretched.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from fontTools.ttLib import TTFont
+from PIL import Image, UnidentifiedImageError
+from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.images import PdfImage
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.stamp import BaseStampStyle, StaticStampStyle, TextStampStyle
+
+from .errors import SigningLibraryError
+
+FONT_PATH = Path(__file__).with_name("fonts") / "EofficeSerif-Regular.ttf"
+VIETNAM_TZ = timezone(timedelta(hours=7))
+INFO_FONT_SIZE = 10
+INFO_LEADING = 12
+MM = 72 / 25.4
+
+CopyForm = Literal["SAO Y", "SAO LỤC", "TRÍCH SAO"]
+
+
+class AppearanceError(SigningLibraryError):
+    """An appearance input (image, text) cannot be used."""
+
+    default_vi = "Hình ảnh hoặc nội dung hiển thị chữ ký không hợp lệ"
+    default_en = "Invalid signature appearance image or text"
+
+
+@dataclass(frozen=True)
+class ImageAppearance:
+    """A transparent PNG drawn inside the signature field (person or body)."""
+
+    png: bytes = field(repr=False)
+    """The PNG bytes (RGBA or LA, transparent background)."""
+
+    kind: Literal["person", "body"] = "person"
+    """Whose image this is."""
+
+
+@dataclass(frozen=True)
+class InfoTextAppearance:
+    """Lines of black 10 pt text at the top right of page 1 (attachment, e-copy)."""
+
+    lines: tuple[str, ...]
+    """The text lines, top to bottom."""
+
+    kind: Literal["attachment", "copy"] = "attachment"
+    """What is being signed."""
+
+
+Appearance = ImageAppearance | InfoTextAppearance
+
+
+def vietnam_time(moment: datetime) -> str:
+    """Format ``moment`` as ISO 8601 in Vietnam time, e.g. ``2024-01-05T09:30:15+07:00``."""
+    return moment.astimezone(VIETNAM_TZ).replace(microsecond=0).isoformat()
+
+
+def person_appearance(png: bytes) -> ImageAppearance:
+    """The leader's signature image appearance."""
+    _open_png(png)
+    return ImageAppearance(png=png, kind="person")
+
+
+def seal_appearance(png: bytes) -> ImageAppearance:
+    """The body's seal image appearance."""
+    _open_png(png)
+    return ImageAppearance(png=png, kind="body")
+
+
+def attachment_appearance(
+    main_number: str, body_name: str, signed_at: datetime
+) -> InfoTextAppearance:
+    """Info text for a separate-file attachment: main document number, body, time."""
+    return InfoTextAppearance(
+        lines=(
+            f"Kèm theo văn bản số: {main_number}",
+            body_name,
+            f"Thời gian ký: {vietnam_time(signed_at)}",
+        ),
+        kind="attachment",
+    )
+
+
+def copy_appearance(copy_form: CopyForm, body_name: str, signed_at: datetime) -> InfoTextAppearance:
+    """Info text for an electronic copy: copy form, copying body, time."""
+    return InfoTextAppearance(
+        lines=(copy_form, body_name, f"Thời gian ký: {vietnam_time(signed_at)}"),
+        kind="copy",
+    )
+
+
+@lru_cache(maxsize=32)
+def _open_png(png: bytes) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(png))
+        image.load()
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise AppearanceError(
+            "Tệp ảnh chữ ký/con dấu không phải ảnh PNG hợp lệ",
+            "The signature or seal image is not a valid PNG",
+        ) from exc
+    if image.mode not in ("RGBA", "LA"):
+        image = image.convert("RGBA")
+    return image
+
+
+@lru_cache(maxsize=1)
+def _advance_widths() -> tuple[dict[int, int], int]:
+    font = TTFont(str(FONT_PATH))
+    cmap = font.getBestCmap()
+    hmtx = font["hmtx"]
+    widths = {cp: hmtx[name][0] for cp, name in cmap.items()}
+    return widths, int(font["head"].unitsPerEm)
+
+
+def text_width(text: str, size: float = INFO_FONT_SIZE) -> float:
+    """Width in points of ``text`` set in the bundled font at ``size``."""
+    widths, upem = _advance_widths()
+    fallback = widths.get(ord("n"), 500)
+    return sum(widths.get(ord(ch), fallback) for ch in text) * size / upem
+
+
+def info_box(
+    appearance: InfoTextAppearance,
+    page_width: float,
+    page_height: float,
+    *,
+    right_margin: float = 15 * MM,
+    top_margin: float = 8 * MM,
+) -> tuple[float, float, float, float]:
+    """The top-right rectangle (x0, y0, x1, y1) holding the info text on page 1."""
+    width = max(text_width(line) for line in appearance.lines) + 4
+    height = INFO_LEADING * len(appearance.lines) + 4
+    x1 = page_width - right_margin
+    y1 = page_height - top_margin
+    return (round(x1 - width, 2), round(y1 - height, 2), round(x1, 2), round(y1, 2))
+
+
+def stamp_style(appearance: Appearance) -> BaseStampStyle:
+    """The pyHanko stamp style drawing ``appearance``."""
+    if isinstance(appearance, ImageAppearance):
+        image = _open_png(appearance.png)
+        return StaticStampStyle(
+            background=PdfImage(image),
+            background_opacity=1.0,
+            border_width=0,
+            background_layout=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MID,
+                y_align=layout.AxisAlignment.ALIGN_MID,
+                margins=layout.Margins.uniform(0),
+                inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
+            ),
+        )
+    text = "\n".join(line.replace("%", "%%") for line in appearance.lines)
+    return TextStampStyle(
+        stamp_text=text,
+        border_width=0,
+        background=None,
+        text_box_style=TextBoxStyle(
+            font=GlyphAccumulatorFactory(str(FONT_PATH), font_size=INFO_FONT_SIZE),
+            font_size=INFO_FONT_SIZE,
+            leading=INFO_LEADING,
+            border_width=0,
+            text_color=(0, 0, 0),
+        ),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MAX,
+            y_align=layout.AxisAlignment.ALIGN_MAX,
+            margins=layout.Margins.uniform(1),
+            inner_content_scaling=layout.InnerScaling.NO_SCALING,
+        ),
+    )

@@ -1,0 +1,69 @@
+"""Opening PDFs for signing and validation, with the library's errors.
+
+pyHanko's strict reader rejects PDFs that real producers write (poppler's own signer
+leaves orphaned cross-reference generations), so a strict read that fails is retried
+non-strictly; anything still unreadable becomes a :class:`~signing.errors.PdfReadError`
+subclass instead of an arbitrary exception.
+"""
+
+from __future__ import annotations
+
+import io
+
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from .errors import BrokenPdfError, EncryptedPdfError, NotAPdfError
+
+_READ_ERRORS = (PdfError, ValueError, KeyError, TypeError, IndexError, AssertionError,
+                AttributeError, RecursionError, OverflowError)
+
+
+def check_header(pdf: bytes) -> None:
+    """Raise NotAPdfError unless ``%PDF-`` appears in the first kilobyte."""
+    if not isinstance(pdf, bytes | bytearray) or b"%PDF-" not in bytes(pdf[:1024]):
+        raise NotAPdfError()
+
+
+def _check_encrypted(reader: PdfFileReader) -> None:
+    if reader.encrypted:
+        raise EncryptedPdfError()
+
+
+def open_reader(pdf: bytes) -> PdfFileReader:
+    """Read ``pdf`` strictly, falling back to a lenient read; map failures to our errors."""
+    check_header(pdf)
+    last: BaseException | None = None
+    for strict in (True, False):
+        try:
+            reader = PdfFileReader(io.BytesIO(pdf), strict=strict)
+            _check_encrypted(reader)
+            reader.root  # noqa: B018 — force the catalog to parse
+            return reader
+        except EncryptedPdfError:
+            raise
+        except _READ_ERRORS as exc:
+            last = exc
+    raise BrokenPdfError(
+        f"Tệp PDF bị hỏng: {last}", f"The PDF is damaged: {last}"
+    ) from last
+
+
+def open_writer(pdf: bytes) -> IncrementalPdfFileWriter:
+    """An incremental writer over ``pdf`` (strict first, then lenient)."""
+    check_header(pdf)
+    last: BaseException | None = None
+    for strict in (True, False):
+        try:
+            writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=strict)
+            _check_encrypted(writer.prev)
+            writer.root  # noqa: B018
+            return writer
+        except EncryptedPdfError:
+            raise
+        except _READ_ERRORS as exc:
+            last = exc
+    raise BrokenPdfError(
+        f"Tệp PDF bị hỏng: {last}", f"The PDF is damaged: {last}"
+    ) from last

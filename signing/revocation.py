@@ -1,0 +1,220 @@
+"""Where revocation data (CRL, OCSP) and missing CA certificates come from.
+
+A :class:`RevocationSource` is a strategy handed to signing (B-LT needs OCSP/CRL
+answers to embed) and to validation:
+
+* :class:`EmbeddedOnly` — never fetch; use what the PDF carries (its DSS, the CMS);
+* :class:`InProcessFetching` — "fetch" by calling a Python function with the URL found
+  in a certificate (the development PKI's :meth:`signing.pki.DevPKI.route`), so tests and
+  the all-in-one server never make HTTP requests to themselves;
+* :class:`HttpFetching` — real HTTP fetching (``httpx``) with a bounded timeout.
+
+The in-process fetchers implement pyhanko-certvalidator's fetcher interfaces, so every
+check pyHanko makes on fetched data (nonces, signatures, freshness) still applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable, Iterable
+from dataclasses import dataclass, field
+
+import httpx
+from asn1crypto import cms, crl, ocsp, pem, x509
+from pyhanko_certvalidator import errors as cv_errors
+from pyhanko_certvalidator.authority import Authority
+from pyhanko_certvalidator.fetchers.api import (
+    CertificateFetcher,
+    CRLFetcher,
+    FetcherBackend,
+    Fetchers,
+    OCSPFetcher,
+)
+from pyhanko_certvalidator.fetchers.common_utils import (
+    enumerate_delivery_point_urls,
+    format_ocsp_request,
+    gather_aia_issuer_urls,
+    process_ocsp_response_data,
+)
+from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issuer_serial
+
+#: ``route(url, body)`` → response bytes, or ``None`` when the URL is not served.
+#: ``body`` is ``None`` for a GET (CRL, certificate) and the request for a POST (OCSP).
+Router = Callable[[str, bytes | None], bytes | None]
+
+
+class RevocationSource:
+    """Strategy deciding whether and how validation data is fetched."""
+
+    def fetcher_backend(self) -> FetcherBackend | None:
+        """The backend to fetch with, or ``None`` to use embedded data only."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class EmbeddedOnly(RevocationSource):
+    """Use only the validation data embedded in the document; never fetch."""
+
+    def fetcher_backend(self) -> FetcherBackend | None:
+        """No fetching."""
+        return None
+
+
+@dataclass(frozen=True)
+class HttpFetching(RevocationSource):
+    """Fetch CRLs, OCSP answers and issuer certificates over HTTP."""
+
+    timeout: float = 10.0
+    """Per-request timeout in seconds."""
+
+    def fetcher_backend(self) -> FetcherBackend | None:
+        """A backend fetching over HTTP(S) with ``httpx`` and the configured timeout."""
+        return _RouterBackend(self.fetch)
+
+    def fetch(self, url: str, body: bytes | None) -> bytes | None:
+        """GET (CRL, certificate) or POST (OCSP request) ``url``; ``None`` on failure."""
+        if not url.lower().startswith(("http://", "https://")):
+            return None
+        try:
+            if body is None:
+                response = httpx.get(url, timeout=self.timeout, follow_redirects=True)
+            else:
+                response = httpx.post(
+                    url,
+                    content=body,
+                    timeout=self.timeout,
+                    headers={"Content-Type": "application/ocsp-request"},
+                )
+        except httpx.HTTPError:
+            return None
+        return response.content if response.status_code == 200 else None
+
+
+@dataclass(frozen=True)
+class InProcessFetching(RevocationSource):
+    """Fetch by calling ``route`` with each URL instead of making HTTP requests."""
+
+    route: Router = field(compare=False)
+    """The function answering URLs, e.g. :meth:`signing.pki.DevPKI.route`."""
+
+    def fetcher_backend(self) -> FetcherBackend | None:
+        """A backend whose fetchers call :attr:`route`."""
+        return _RouterBackend(self.route)
+
+
+class _RouterBackend(FetcherBackend):
+    def __init__(self, route: Router) -> None:
+        self.route = route
+
+    def get_fetchers(self) -> Fetchers:
+        return Fetchers(
+            ocsp_fetcher=_RouterOCSPFetcher(self.route),
+            crl_fetcher=_RouterCRLFetcher(self.route),
+            cert_fetcher=_RouterCertFetcher(self.route),
+        )
+
+
+class _RouterOCSPFetcher(OCSPFetcher):
+    def __init__(self, route: Router) -> None:
+        self.route = route
+        self._results: dict[tuple[bytes, object], ocsp.OCSPResponse] = {}
+
+    async def fetch(
+        self, cert: x509.Certificate | cms.AttributeCertificateV2, authority: Authority
+    ) -> ocsp.OCSPResponse:
+        tag = (issuer_serial(cert), authority.hashable)
+        if tag in self._results:
+            return self._results[tag]
+        if not isinstance(cert, x509.Certificate):
+            raise cv_errors.OCSPFetchError("Attribute certificates are not supported")
+        request = format_ocsp_request(
+            cert, authority, certid_hash_algo="sha256", request_nonces=True
+        )
+        for url in get_ocsp_urls(cert):
+            data = self.route(url, request.dump())
+            if data is None:
+                continue
+            response = process_ocsp_response_data(data, ocsp_request=request, ocsp_url=url)
+            self._results[tag] = response
+            return response
+        raise cv_errors.OCSPFetchError("No OCSP responder answered")
+
+    def fetched_responses(self) -> Iterable[ocsp.OCSPResponse]:
+        return list(self._results.values())
+
+    def fetched_responses_for_cert(
+        self, cert: x509.Certificate | cms.AttributeCertificateV2
+    ) -> Iterable[ocsp.OCSPResponse]:
+        target = issuer_serial(cert)
+        return [resp for (iss, _), resp in self._results.items() if iss == target]
+
+
+class _RouterCRLFetcher(CRLFetcher):
+    def __init__(self, route: Router) -> None:
+        self.route = route
+        self._by_cert: dict[bytes, list[crl.CertificateList]] = {}
+
+    async def fetch(
+        self, cert: x509.Certificate | cms.AttributeCertificateV2, *, use_deltas: bool = True
+    ) -> Iterable[crl.CertificateList]:
+        key = issuer_serial(cert)
+        if key in self._by_cert:
+            return self._by_cert[key]
+        results: list[crl.CertificateList] = []
+        for point in get_relevant_crl_dps(cert, use_deltas=use_deltas):
+            for url in enumerate_delivery_point_urls(point):
+                data = self.route(url, None)
+                if data is None:
+                    continue
+                if pem.detect(data):
+                    _, _, data = pem.unarmor(data)
+                try:
+                    results.append(crl.CertificateList.load(data))
+                except ValueError as exc:
+                    raise cv_errors.CRLFetchError(f"Bad CRL from {url}") from exc
+        if not results:
+            raise cv_errors.CRLFetchError("No CRL could be fetched")
+        self._by_cert[key] = results
+        return results
+
+    def fetched_crls(self) -> Iterable[crl.CertificateList]:
+        return [item for items in self._by_cert.values() for item in items]
+
+    def fetched_crls_for_cert(
+        self, cert: x509.Certificate | cms.AttributeCertificateV2
+    ) -> Iterable[crl.CertificateList]:
+        return self._by_cert[issuer_serial(cert)]
+
+
+class _RouterCertFetcher(CertificateFetcher):
+    def __init__(self, route: Router) -> None:
+        self.route = route
+        self._certs: dict[bytes, x509.Certificate] = {}
+
+    async def _fetch_urls(self, urls: Iterable[str]) -> AsyncGenerator[x509.Certificate, None]:
+        for url in urls:
+            data = self.route(url, None)
+            if data is None:
+                continue
+            if pem.detect(data):
+                _, _, data = pem.unarmor(data)
+            try:
+                cert = x509.Certificate.load(data)
+                cert.native  # noqa: B018 — parse fully, garbage must fail here
+            except ValueError as exc:
+                raise cv_errors.CertificateFetchError(f"Bad certificate from {url}") from exc
+            self._certs[cert.issuer_serial.encode()] = cert
+            yield cert
+
+    def fetch_cert_issuers(
+        self, cert: x509.Certificate | cms.AttributeCertificateV2
+    ) -> AsyncGenerator[x509.Certificate, None]:
+        return self._fetch_urls(list(gather_aia_issuer_urls(cert)))
+
+    def fetch_crl_issuers(self, certificate_list: crl.CertificateList) -> AsyncGenerator[
+        x509.Certificate, None
+    ]:
+        urls = list(certificate_list.issuer_cert_urls)
+        return self._fetch_urls(urls)
+
+    def fetched_certs(self) -> Iterable[x509.Certificate]:
+        return list(self._certs.values())
