@@ -30,8 +30,10 @@ and timestamps as ``yyyy/MM/dd HH:mm:ss`` in Vietnam time. ``build → parse →
 same bytes.
 
 Packets may carry an XMLDSig enveloped signature made with the sending body's certificate
-(:class:`PacketSigner`). It covers the whole packet except ``TraceHeaderList``, which hubs
-extend on the way (:func:`append_trace`); see :mod:`eoffice.interop.xmldsig` for the profile.
+(:class:`PacketSigner`). It covers the whole packet except the ``TraceHeader`` hops, which hubs
+add on the way (:func:`append_trace`); the ``Bussiness`` block beside them stays signed. The
+builder always writes a ``TraceHeaderList`` so that a hop never has to create one. See
+:mod:`eoffice.interop.xmldsig` for the profile.
 """
 
 from __future__ import annotations
@@ -99,6 +101,8 @@ STATUS_CODES: dict[str, str] = {
     "15": "Đồng ý cập nhật / lấy lại",
     "16": "Từ chối cập nhật / lấy lại",
 }
+# What a packet signature leaves out: the hops hubs append (see the module docstring).
+_SIGNATURE_EXCLUDES = (NS, "TraceHeader")
 _PDF_MAGIC = b"%PDF-"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -800,7 +804,7 @@ def _to_bytes(root: etree._Element) -> bytes:
 def _serialise(root: etree._Element, header: etree._Element, signer: PacketSigner | None) -> bytes:
     etree.indent(root, space="  ")
     if signer is not None:
-        sign_enveloped(root, header, len(header), signer, excluded=(NS, "TraceHeaderList"))
+        sign_enveloped(root, header, len(header), signer, excluded=_SIGNATURE_EXCLUDES)
     return _to_bytes(root)
 
 
@@ -970,15 +974,16 @@ def build_status(packet: StatusPacket, *, signer: PacketSigner | None = None) ->
 def append_trace(
     data: bytes, organ_id: str, when: datetime, *, max_bytes: int = DEFAULT_MAX_PACKET_BYTES
 ) -> bytes:
-    """Add a hop to ``TraceHeaderList``; the sender's XML signature stays verifiable."""
+    """Add a hop to ``TraceHeaderList``; the sender's XML signature stays verifiable.
+
+    A packet that has no ``TraceHeaderList`` gets one; if such a packet was signed, the new
+    list is a change the signature reports (our builder always writes the list).
+    """
     root = _parse_xml(data, max_bytes)
     _envelope, header, message, trace_list = _envelope_parts(root)
     if trace_list is None:
-        # A new list goes right after MessageHeader's tail text and has no tail of its own,
-        # so the text around it (which the signature covers) is unchanged.
         trace_list = etree.Element(f"{{{NS}}}TraceHeaderList")
         message.addnext(trace_list)
-        trace_list.tail = None
     hops = _children(trace_list, "TraceHeader")
     hop = etree.Element(f"{{{NS}}}TraceHeader")
     _el(hop, "OrganId", organ_id)
@@ -1038,7 +1043,7 @@ def verify_packet_signature(
         root,
         signatures[0],
         load_pem_roots(trust_roots_pem),
-        excluded=(NS, "TraceHeaderList"),
+        excluded=_SIGNATURE_EXCLUDES,
         at=at,
     )
 

@@ -1,15 +1,18 @@
 """XMLDSig enveloped signatures for edXML packets, with lxml and cryptography.
 
-Why not signxml: a hub adds its hop to ``TraceHeaderList`` after the sender has signed, so the
-signature must cover the whole packet *except* that list. The standard way to say so is the
-XPath Filter 2.0 transform (``Filter="subtract"``); signxml 5 silently skips transforms it does
-not know, which would make every relayed packet look tampered (or, worse, let a verifier ignore
-a filter it did not apply). This module implements the small, fixed profile we need and refuses
-everything else:
+Why not signxml: a hub adds its hop (a ``TraceHeader``) to ``TraceHeaderList`` after the sender
+has signed, so the signature must cover the whole packet *except* the hops. The standard way to
+say so is the XPath Filter 2.0 transform (``Filter="subtract"``); signxml 5 silently skips
+transforms it does not know, which would make every relayed packet look tampered (or, worse,
+let a verifier ignore a filter it did not apply). This module implements the small, fixed
+profile we need and refuses everything else:
 
 * ``Reference URI=""`` (the whole document) with the transforms, in order,
   ``enveloped-signature``, XPath Filter 2.0 ``subtract`` of ``//p:<excluded element>`` (only that
-  exact expression, ``p`` bound to the excluded element's namespace), and exclusive c14n;
+  exact expression, ``p`` bound to the excluded element's namespace), and exclusive c14n.
+  Only the hop elements are excluded, not the whole ``TraceHeaderList``: QCVN 102 puts the
+  ``Bussiness`` block (revoke / update / replace, receivers added and removed) in that list
+  too, and it must stay signed;
 * digests SHA-256/384/512, signatures RSA PKCS#1 v1.5 or ECDSA with those hashes; SHA-1
   signatures (as in the published VPCP samples) are reported as not acceptable;
 * ``KeyInfo/X509Data`` carries the signer's certificate first, then its chain; trust is a walk
@@ -237,7 +240,7 @@ def sign_enveloped(
     """Insert an enveloped ``ds:Signature`` into ``parent`` at ``index`` and return it.
 
     ``excluded`` = (namespace, local name) of elements left out of the signed content (the
-    edXML ``TraceHeaderList``), declared as an XPath Filter 2.0 subtract transform.
+    edXML ``TraceHeader`` hops), declared as an XPath Filter 2.0 subtract transform.
     """
     kind = "rsa" if isinstance(signer.key, rsa.RSAPrivateKey) else "ec"
     signature = etree.Element(_q("Signature"), nsmap={None: DS_NS})
@@ -257,7 +260,8 @@ def sign_enveloped(
             nsmap={"dsig-xpath": FILTER2_NS, "ex": excluded[0]},
             Filter="subtract",
         )
-        xpath.text = f"//ex:{excluded[1]}"
+    else:
+        xpath = None
     etree.SubElement(transforms, _q("Transform"), Algorithm=ALG_EXC_C14N)
     etree.SubElement(reference, _q("DigestMethod"), Algorithm=_DIGEST_URIS[signer.digest])
     digest_value = etree.SubElement(reference, _q("DigestValue"))
@@ -277,6 +281,13 @@ def sign_enveloped(
         else:
             signature.tail = child_space
     parent.insert(index, signature)
+    if xpath is not None and excluded is not None:
+        # lxml drops our "ex" declaration when the packet already binds the namespace to a
+        # prefix (edXML:), so name the element with whatever prefix is in scope now.
+        prefix = next((p for p, uri in xpath.nsmap.items() if p and uri == excluded[0]), None)
+        if prefix is None:
+            raise ValueError(f"no namespace prefix in scope for {excluded[0]}")
+        xpath.text = f"//{prefix}:{excluded[1]}"
 
     digest_value.text = _b64(
         _document_digest(root, signature, excluded, exclusive=True, digest=signer.digest)
