@@ -105,3 +105,14 @@ def test_processing_instructions_and_cdata_are_harmless():
 def test_a_utf16_packet_without_doctype_is_read():
     text = status_with("Đã nhận").decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
     assert parse_packet(text.encode("utf-16")).description == "Đã nhận"
+
+
+def test_billion_laughs_in_an_attribute_of_a_utf16_packet_is_refused_fast():
+    # UTF-16 hides the DOCTYPE from the byte scan; the parser's own limits and the check
+    # after parsing still refuse it without expanding anything.
+    text = BILLION_LAUGHS.decode().replace('version="1.0"?>', 'version="1.0" encoding="UTF-16"?>')
+    text = text.replace("<Subject>&lol9;</Subject>", '<Subject a="&lol9;"/>')
+    started = time.perf_counter()
+    error = refused(text.encode("utf-16"))
+    assert time.perf_counter() - started < 2
+    assert error.code == "22"
