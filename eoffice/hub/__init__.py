@@ -81,6 +81,8 @@ def _load_settings(config: Mapping[str, Any] | None, environ: Mapping[str, str])
 def create_hub_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the hub application (no side effects: tables come from ``upgrade_hub_db``)."""
     app = Flask(__name__, static_folder=None)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     settings = _load_settings(config, os.environ)
     if config:
         app.config.update({k: v for k, v in config.items() if k not in settings})

@@ -1,10 +1,11 @@
 """HTTP endpoints of the hub (DESIGN.md §5): thin handlers over :mod:`eoffice.hub.service`.
 
-Each API call goes: chaos draw (may delay, may fail before anything) → authenticate in its
-own short transaction (so an accepted signature is remembered even if the call then
-fails: replays stay refused) → one transaction running one service call → chaos may
-turn the answer into a 503 after the commit (a lost response) → the request is written
-to the traffic log. Parameters travel in headers, as the national axis SDK sends them.
+Each API call goes: chaos draw (may delay, may fail before anything) → one transaction
+that authenticates (remembering the signature), runs one service call and logs the
+request → chaos may turn the answer into a 503 after the commit (a lost response). A
+refused call rolls its transaction back; its signature (if it was authentic) and the
+failure are then written in a second transaction, so a replay stays refused.
+Parameters travel in headers, as the national axis SDK sends them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from eoffice.hub import service
 from eoffice.hub.auth import authenticate
 from eoffice.hub.chaos import ChaosOutcome
 from eoffice.hub.errors import HubFailure, HubUnavailableError, InvalidFile
-from eoffice.hub.models import System, utcnow
+from eoffice.hub.models import SeenSignature, System, utcnow
 from eoffice.hub.state import HubState
 
 bp = Blueprint("hub", __name__)
@@ -44,6 +45,8 @@ def _run_api(endpoint: str, handler: Handler, *, changes_state: bool) -> tuple[R
     state = _state()
     started = time.monotonic()
     systemid = request.headers.get("systemid")
+    accepted: tuple[str, str] | None = None  # (systemid, signature) once authenticated
+    logged = False
     try:
         outcome = state.chaos.draw(changes_state=changes_state)
         if outcome is ChaosOutcome.fail_before:
@@ -57,6 +60,7 @@ def _run_api(endpoint: str, handler: Handler, *, changes_state: bool) -> tuple[R
             raise InvalidFile(
                 "Gói tin vượt quá dung lượng cho phép / packet too large", http_status=413
             ) from exc
+        # One transaction: remember the signature, act, log the success (one commit).
         with state.sessions.begin() as session:
             system = authenticate(
                 session,
@@ -67,10 +71,11 @@ def _run_api(endpoint: str, handler: Handler, *, changes_state: bool) -> tuple[R
                 now=utcnow(),
                 skew_seconds=state.skew_seconds,
             )
-            system_pk = system.id
-        with state.sessions.begin() as session:
-            caller = session.get_one(System, system_pk)
-            payload = handler(session, caller)
+            accepted = (system.systemid, request.headers["signature"].lower())
+            payload = handler(session, system)
+            if outcome is not ChaosOutcome.fail_after:
+                _log(session, systemid, endpoint, 200, "0", started)
+                logged = True
         if outcome is ChaosOutcome.fail_after:
             raise HubUnavailableError(
                 "Trục liên thông mất kết nối khi trả lời (mô phỏng lỗi) / "
@@ -83,27 +88,26 @@ def _run_api(endpoint: str, handler: Handler, *, changes_state: bool) -> tuple[R
         current_app.logger.exception("hub: %s failed", endpoint)
         failure = HubFailure("Lỗi hệ thống trục liên thông / internal hub error")
         answer, status, code = jsonify(failure.to_json()), 500, failure.code
-    _log(state, systemid, endpoint, status, code, started)
+    if not logged:
+        with state.sessions.begin() as session:
+            if accepted is not None:
+                # The refused call's transaction was rolled back: keep its signature used.
+                session.merge(SeenSignature(systemid=accepted[0], signature=accepted[1]))
+            _log(session, systemid, endpoint, status, code, started)
     return answer, status
 
 
 def _log(
-    state: HubState,
-    systemid: str | None,
-    endpoint: str,
-    status: int,
-    code: str,
-    started: float,
+    session: Session, systemid: str | None, endpoint: str, status: int, code: str, started: float
 ) -> None:
-    with state.sessions.begin() as session:
-        service.log_request(
-            session,
-            systemid=systemid,
-            endpoint=endpoint,
-            http_status=status,
-            error_code=code,
-            duration_ms=int((time.monotonic() - started) * 1000),
-        )
+    service.log_request(
+        session,
+        systemid=systemid,
+        endpoint=endpoint,
+        http_status=status,
+        error_code=code,
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )
 
 
 def _check_servicetype() -> None:
