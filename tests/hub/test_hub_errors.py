@@ -295,3 +295,11 @@ def test_bad_servicetype_and_unknown_route(hub, raw):
     assert_fail(response, 400, "10")
     assert_fail(raw.get("/nothing-here"), 404, "10")
     assert_fail(raw.get("/sendEdoc"), 405, "10")
+
+
+def test_replay_of_a_refused_request_is_still_refused(hub, raw):
+    body = b"<not-edxml/>"
+    headers = sign(hub.kiengiang, "POST", "/sendEdoc", body)
+    assert_fail(send_raw(raw, headers, body), 422, "22")
+    desc = assert_fail(send_raw(raw, headers, body), 401, "15")
+    assert "phát lại" in desc

@@ -207,3 +207,18 @@ def test_mounted_under_hub_prefix_signs_full_path(hub, hub_app, pdf_bytes):
         response = raw.get(f"{base}/getAgenciesList", headers=headers)
     assert response.status_code == 401
     assert response.json()["ErrorCode"] == "15"
+
+
+def test_concurrent_identical_sends_store_one_packet(hub, live_server, pdf_bytes):
+    from concurrent.futures import ThreadPoolExecutor
+
+    packet = edoc_bytes(pdf_bytes)
+
+    def send(_: int) -> str:
+        with HubClient(live_server, hub.kiengiang.systemid, hub.kiengiang.secret) as client:
+            return client.send_edoc(packet, PROVINCE)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        doc_ids = set(pool.map(send, range(16)))
+    assert len(doc_ids) == 1
+    assert hub.counts() == (1, 1)
