@@ -1,0 +1,1 @@
+"""Revisions of the hub schema (version table ``hub_alembic_version``)."""
