@@ -54,7 +54,6 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "TESTING": env == "testing",
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "CELERY": {
             "broker_url": broker_url,
             "result_backend": _env("CELERY_RESULT_BACKEND"),
@@ -88,6 +87,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "DEMO_PASSWORD": "demo12345",
     }
     config.update(overrides)
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                      _engine_options(config["SQLALCHEMY_DATABASE_URI"]))
     return config
 
 

@@ -9,38 +9,15 @@ services and requests may commit freely.
 from __future__ import annotations
 
 import os
-import re
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
+from helpers import PASSWORD, csrf_from, need_service  # noqa: F401
 
 from eoffice.config import require_services
-
-PASSWORD = "mat-khau-123"
-
-
-def service_available(url: str) -> bool:
-    """Whether a TCP service answers at ``url``'s host and port."""
-    parsed = urlparse(url.replace("postgresql+psycopg", "postgresql"))
-    try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 5432), 2):
-            return True
-    except OSError:
-        return False
-
-
-def need_service(name: str, url: str | None) -> None:
-    """Skip (or fail, when services are required) if a service is missing."""
-    if url and service_available(url):
-        return
-    message = f"{name} is not available ({url or 'not configured'})"
-    if require_services():
-        pytest.fail(message + " but EOFFICE_REQUIRE_SERVICES=1")
-    pytest.skip(message)
 
 
 def _reset_database(url: str) -> None:
@@ -69,6 +46,18 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'eoffice-test.db'}"
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (own ``g``, own session), as in production.
+
+    Tests hold an app context open for their services; without this, Flask would reuse it
+    for every request and ``g`` (Flask-Login's cached user) would leak between requests.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
     from eoffice import create_app
@@ -85,6 +74,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "SERVER_NAME": "localhost",
     })
+    app.test_client_class = FreshContextClient
     with app.app_context():
         upgrade_database()
     return app
@@ -159,16 +149,6 @@ def make_user(app: Any, make_org: Callable[..., Any]) -> Callable[..., Any]:
             roles=roles, **extra)
 
     return make
-
-
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_from(html: str) -> str:
-    """The CSRF token of the first form on a page."""
-    match = CSRF_RE.search(html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
 
 
 @pytest.fixture

@@ -1,1 +1,1 @@
-"""Interconnection: edXML packets (QCVN 102:2016), their XML signatures and the hub client."""
+"""Interconnection: edXML packets, the hub client, the transactional outbox."""
