@@ -142,8 +142,10 @@ def run_command(host: str, no_worker: bool) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach every command group to ``app.cli``."""
+    from eoffice.hub.cli import hub_cli
+
     for command in (init_command, seed_demo_command, user_group, token_group, audit_group,
-                    run_command):
+                    run_command, hub_cli):
         app.cli.add_command(command)
 
     @app.cli.group("edxml")
