@@ -26,7 +26,7 @@ from typing import Literal
 from fontTools.ttLib import TTFont
 from PIL import Image, UnidentifiedImageError
 from pyhanko.pdf_utils import layout
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import BaseStampStyle, StaticStampStyle, TextStampStyle
@@ -113,6 +113,41 @@ def copy_appearance(copy_form: CopyForm, body_name: str, signed_at: datetime) ->
     )
 
 
+@lru_cache(maxsize=1)
+def _font_bytes() -> bytes:
+    return FONT_PATH.read_bytes()
+
+
+@dataclass(frozen=True)
+class BundledFontFactory(GlyphAccumulatorFactory):
+    """``GlyphAccumulatorFactory`` reading the bundled font from memory.
+
+    The stock factory opens the font file at every signature and never closes it.
+    """
+
+    font_file: str = str(FONT_PATH)
+
+    def create_font_engine(self, writer, obj_stream=None):  # type: ignore[no-untyped-def]
+        """A glyph accumulator over an in-memory copy of the bundled font."""
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(
+            writer=writer,
+            font_handle=io.BytesIO(_font_bytes()),
+            font_size=self.font_size,
+            ot_script_tag=self.ot_script_tag,
+            ot_language_tag=self.ot_language_tag,
+            writing_direction=self.writing_direction,
+            bcp47_lang_code=self.bcp47_lang_code,
+            obj_stream=obj_stream,
+        )
+
+
+def font_factory(size: float) -> GlyphAccumulatorFactory:
+    """The font factory for text in appearances and filled fields."""
+    return BundledFontFactory(font_size=int(size))
+
+
 @lru_cache(maxsize=32)
 def _open_png(png: bytes) -> Image.Image:
     try:
@@ -181,7 +216,7 @@ def stamp_style(appearance: Appearance) -> BaseStampStyle:
         border_width=0,
         background=None,
         text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(str(FONT_PATH), font_size=INFO_FONT_SIZE),
+            font=font_factory(INFO_FONT_SIZE),
             font_size=INFO_FONT_SIZE,
             leading=INFO_LEADING,
             border_width=0,

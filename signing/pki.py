@@ -25,6 +25,7 @@ PIN-protected PKCS#12 that the issuing call returns.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import json
@@ -32,6 +33,7 @@ import os
 import re
 import tempfile
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -61,6 +63,7 @@ ROOT_NAME = "RootCA chuyên dùng Chính phủ (thử nghiệm)"
 CA_NAME = "CA phục vụ các cơ quan Nhà nước (thử nghiệm)"
 CA_ORG = "Ban Cơ yếu Chính phủ (thử nghiệm)"
 TSA_NAME = "Máy chủ cấp dấu thời gian (thử nghiệm)"
+OCSP_NAME = "Máy chủ OCSP (thử nghiệm)"
 
 _IDENTITY_RE = re.compile(r"^\d{12}$")
 _REASONS = {flag.value: flag for flag in x509.ReasonFlags}
@@ -71,7 +74,7 @@ class IssuedCertificate:
     """One certificate issued by the issuing CA, as recorded in ``state.json``."""
 
     serial: int
-    kind: Literal["person", "body", "tsa"]
+    kind: Literal["person", "body", "tsa", "ocsp"]
     subject: str
     not_before: datetime
     not_after: datetime
@@ -179,6 +182,8 @@ class DevPKI:
         ca_cert: x509.Certificate,
         tsa_key: rsa.RSAPrivateKey,
         tsa_cert: x509.Certificate,
+        ocsp_key: PrivateKey | None = None,
+        ocsp_cert: x509.Certificate | None = None,
         issued: dict[int, IssuedCertificate] | None = None,
     ) -> None:
         self.directory = directory
@@ -189,6 +194,10 @@ class DevPKI:
         self.ca_cert = ca_cert
         self._tsa_key = tsa_key
         self.tsa_cert = tsa_cert
+        # OCSP answers are signed by a delegated responder (EKU OCSPSigning, ocsp-nocheck)
+        # as real CAs do; NSS (pdfsig) rejects CA-signed answers after the first one.
+        self._ocsp_key = ocsp_key or ca_key
+        self.ocsp_cert = ocsp_cert or ca_cert
         self._issued: dict[int, IssuedCertificate] = dict(issued or {})
         self._state_mtime: float | None = None
         self._lock = threading.RLock()
@@ -285,7 +294,25 @@ class DevPKI:
             not_after=now + timedelta(days=365 * 5),
             extended_usage=[ExtendedKeyUsageOID.TIME_STAMPING],
         )
+        ocsp_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pki._ocsp_key = ocsp_key
+        pki.ocsp_cert = pki._issue(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.COMMON_NAME, OCSP_NAME),
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, CA_ORG),
+                    x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                ]
+            ),
+            ocsp_key.public_key(),
+            kind="ocsp",
+            not_before=now,
+            not_after=now + timedelta(days=365 * 5),
+            extended_usage=[ExtendedKeyUsageOID.OCSP_SIGNING],
+        )
         if pki.directory is not None:
+            _atomic_write(pki.directory / "ocsp-key.pem", _key_pem(ocsp_key), 0o600)
+            _atomic_write(pki.directory / "ocsp.pem", _cert_pem(pki.ocsp_cert))
             _atomic_write(pki.directory / "root-key.pem", _key_pem(root_key), 0o600)
             _atomic_write(pki.directory / "ca-key.pem", _key_pem(ca_key), 0o600)
             _atomic_write(pki.directory / "tsa-key.pem", _key_pem(tsa_key), 0o600)
@@ -308,6 +335,8 @@ class DevPKI:
             root_cert = x509.load_pem_x509_certificate((path / "root.pem").read_bytes())
             ca_cert = x509.load_pem_x509_certificate((path / "ca.pem").read_bytes())
             tsa_cert = x509.load_pem_x509_certificate((path / "tsa.pem").read_bytes())
+            ocsp_key = _load_key(path / "ocsp-key.pem")
+            ocsp_cert = x509.load_pem_x509_certificate((path / "ocsp.pem").read_bytes())
         except (OSError, ValueError, KeyError) as exc:
             raise PkiError(
                 f"Không đọc được thư mục PKI {path}: {exc}",
@@ -324,6 +353,8 @@ class DevPKI:
             ca_cert=ca_cert,
             tsa_key=tsa_key,
             tsa_cert=tsa_cert,
+            ocsp_key=ocsp_key,
+            ocsp_cert=ocsp_cert,
         )
         pki._reload_if_changed()
         return pki
@@ -399,7 +430,7 @@ class DevPKI:
         subject: x509.Name,
         public_key: object,
         *,
-        kind: Literal["person", "body", "tsa"],
+        kind: Literal["person", "body", "tsa", "ocsp"],
         not_before: datetime,
         not_after: datetime,
         extended_usage: list[x509.ObjectIdentifier] | None = None,
@@ -456,6 +487,8 @@ class DevPKI:
         )
         if extended_usage:
             builder = builder.add_extension(x509.ExtendedKeyUsage(extended_usage), critical=True)
+            if ExtendedKeyUsageOID.OCSP_SIGNING in extended_usage:
+                builder = builder.add_extension(x509.OCSPNoCheck(), critical=False)
         if email:
             builder = builder.add_extension(
                 x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False
@@ -682,12 +715,13 @@ class DevPKI:
                 revocation_time=revoked_at,
                 revocation_reason=reason,
             )
-            .responder_id(ocsp.OCSPResponderEncoding.HASH, self.ca_cert)
+            .responder_id(ocsp.OCSPResponderEncoding.HASH, self.ocsp_cert)
+            .certificates([self.ocsp_cert])
         )
         with contextlib.suppress(x509.ExtensionNotFound):
             nonce = request.extensions.get_extension_for_class(x509.OCSPNonce).value
             builder = builder.add_extension(nonce, critical=False)
-        response = builder.sign(self._ca_key, hashes.SHA256())
+        response = builder.sign(self._ocsp_key, hashes.SHA256())
         return response.public_bytes(serialization.Encoding.DER)
 
     def timestamper(self) -> TimeStamper:
@@ -728,7 +762,15 @@ class DevPKI:
 
     def handle(self, path: str, body: bytes | None = None) -> PkiResponse:
         """Route ``/pki/<path>`` (root.pem, ca.crt, ca.crl, root.crl, ocsp, tsa) to a response."""
-        name = path.strip("/").rsplit("/", 1)[-1]
+        parts = path.strip("/").split("/")
+        if len(parts) >= 2 and parts[-2] == "ocsp" and body is None:
+            # RFC 6960 GET form: /ocsp/<url-encoded base64 request> (NSS uses it)
+            try:
+                request = base64.b64decode(urllib.parse.unquote(parts[-1]), validate=False)
+            except ValueError:
+                request = b""
+            return PkiResponse(200, "application/ocsp-response", self.ocsp_respond(request))
+        name = parts[-1]
         if name == "root.pem":
             return PkiResponse(200, "application/x-pem-file", self.root_pem())
         if name in ("root.crt", "root.cer"):

@@ -46,7 +46,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import AxisAlignment, InnerScaling, SimpleBoxLayoutRule
@@ -72,7 +71,6 @@ from pyhanko_certvalidator import errors as cv_errors
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from .appearance import (
-    FONT_PATH,
     MM,
     Appearance,
     CopyForm,
@@ -80,6 +78,7 @@ from .appearance import (
     InfoTextAppearance,
     attachment_appearance,
     copy_appearance,
+    font_factory,
     info_box,
     person_appearance,
     seal_appearance,
@@ -494,7 +493,7 @@ def prepare_draft(pdf: bytes, layout: DraftLayout) -> bytes:
 
 def _field_style(size: float) -> TextBoxStyle:
     return TextBoxStyle(
-        font=GlyphAccumulatorFactory(str(FONT_PATH), font_size=int(size)),
+        font=font_factory(size),
         font_size=int(size),
         border_width=0,
         text_color=(0, 0, 0),

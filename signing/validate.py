@@ -380,7 +380,7 @@ class _Context:
         self.roots = load_trust_roots(settings.trust_roots)
         try:
             dss = DocumentSecurityStore.read_dss(reader)
-            loaded = dss.as_validation_context({})
+            loaded = dss.as_validation_context({"trust_roots": []})
             self.dss_certs = list(dss.load_certs())
             self.dss_ocsps = list(loaded.ocsps)
             self.dss_crls = list(loaded.crls)
