@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from eoffice.admin.forms import AuditFilterForm, MergeForm, OrgForm, RetireForm
 from eoffice.audit.models import AuditEvent
@@ -34,11 +35,10 @@ def only_admins() -> None:
     require(current_user, "orgs.manage", current_user.org)
 
 
-def _org_choices(include_units: bool = False, blank: bool = False) -> list[tuple[int, str]]:
+def _org_choices(include_units: bool = False, exclude: int | None = None) -> list[SelectChoice]:
     rows = org_queries.tree(current_user.org)
-    choices = [(org.id, "— " * depth + org.name) for depth, org in rows
-               if include_units or org.is_body]
-    return ([(0, _("(không có)"))] if blank else []) + choices
+    return [SelectChoice(org.id, "— " * depth + org.name) for depth, org in rows
+            if (include_units or org.is_body) and org.id != exclude]
 
 
 @bp.get("/")
@@ -56,7 +56,7 @@ def orgs():  # type: ignore[no-untyped-def]
 
 
 def _fill_org_form(form: OrgForm) -> None:
-    form.tier.choices = [(t.key, t.name) for t in
+    form.tier.choices = [SelectChoice(t.key, t.name) for t in
                          db.session.execute(sa.select(OrgTier).order_by(OrgTier.sort_order)).scalars()]
     form.parent_id.choices = _org_choices(include_units=False)
 
@@ -136,7 +136,7 @@ def org_merge(org_id: int):  # type: ignore[no-untyped-def]
     successor = org_service.get_org(org_id)
     require(current_user, "orgs.manage", successor)
     form = MergeForm()
-    form.predecessors.choices = [c for c in _org_choices() if c[0] != successor.id]
+    form.predecessors.choices = _org_choices(exclude=successor.id)
     if form.validate_on_submit():
         try:
             with unit_of_work():
@@ -166,8 +166,8 @@ def users():  # type: ignore[no-untyped-def]
 
 def _fill_user_form(form: UserForm) -> None:
     form.org_id.choices = _org_choices()
-    form.unit_id.choices = [(0, _("(không có)"))] + [
-        (o.id, f"{o.parent.short_name if o.parent else ''} / {o.name}")
+    form.unit_id.choices = [SelectChoice(0, _("(không có)"))] + [
+        SelectChoice(o.id, f"{o.parent.short_name if o.parent else ''} / {o.name}")
         for d, o in org_queries.tree(current_user.org) if o.tier_key == "unit"
     ]
 

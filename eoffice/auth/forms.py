@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -33,6 +34,7 @@ class UserForm(FlaskForm):
     email = StringField(_l("Thư điện tử"), validators=[Optional(), Length(max=200)])
     org_id = SelectField(_l("Cơ quan"), coerce=int)
     unit_id = SelectField(_l("Đơn vị"), coerce=int)
-    roles = MultiCheckboxField(_l("Vai trò"), choices=[(r, ROLE_NAMES[r]) for r in ROLES])
+    roles = MultiCheckboxField(_l("Vai trò"),
+                               choices=[SelectChoice(r, ROLE_NAMES[r]) for r in ROLES])
     password = PasswordField(_l("Mật khẩu"), validators=[Optional(), Length(max=200)])
     active = BooleanField(_l("Đang hoạt động"), default=True)
