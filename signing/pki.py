@@ -66,7 +66,7 @@ TSA_NAME = "Máy chủ cấp dấu thời gian (thử nghiệm)"
 OCSP_NAME = "Máy chủ OCSP (thử nghiệm)"
 
 _IDENTITY_RE = re.compile(r"^\d{12}$")
-_REASONS = {flag.value: flag for flag in x509.ReasonFlags}
+_REASONS = {flag.name: flag for flag in x509.ReasonFlags}
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import AxisAlignment, InnerScaling, SimpleBoxLayoutRule
-from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.misc import FormFillingError, PdfError
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields as sig_fields
 from pyhanko.sign.fields import (
@@ -527,7 +527,7 @@ def fill_number(
     try:
         populate_static_text_field(writer, NUMBER_FIELD, style, number)
         populate_static_text_field(writer, DATE_FIELD, style, date_line)
-    except PdfError as exc:
+    except (PdfError, FormFillingError) as exc:
         raise DocumentStateError(
             "Số và ngày văn bản đã được điền", "The number and date are already filled"
         ) from exc

@@ -41,6 +41,7 @@ from pyhanko.sign.diff_analysis import (
     SigFieldModificationRule,
     StandardDiffPolicy,
 )
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import (
     DocumentSecurityStore,
     EmbeddedPdfSignature,
@@ -334,9 +335,8 @@ def _reason(
 
 
 def _failed_report(
-    emb: EmbeddedPdfSignature | None, exc: BaseException, kind: str
+    emb: EmbeddedPdfSignature | None, exc: BaseException, kind: str, name: str | None = None
 ) -> SignatureReport:
-    name = None
     cert = None
     try:
         if emb is not None:
@@ -586,12 +586,38 @@ def _validate_signature(
     )
 
 
+@dataclass(frozen=True)
+class _Broken:
+    """A signature field whose signature could not even be parsed."""
+
+    field_name: str
+    error: BaseException
+    position: int
+
+
+def _collect(reader: Any) -> list[EmbeddedPdfSignature | _Broken]:
+    """Every filled signature field in document order; unparsable ones as _Broken."""
+    items: list[tuple[int, EmbeddedPdfSignature | _Broken]] = []
+    for fq_name, sig_obj, sig_field in enumerate_sig_fields(reader, filled_status=True):
+        try:
+            emb = EmbeddedPdfSignature(reader, sig_field, fq_name)
+            items.append((emb.signed_revision, emb))
+        except Exception as exc:  # noqa: BLE001 — a broken signature becomes a report
+            position = 10**9
+            try:
+                position = int(sig_obj.get_object()["/ByteRange"][1])
+            except Exception:  # noqa: BLE001, S110 — no usable /ByteRange: keep it last
+                pass
+            items.append((position, _Broken(fq_name, exc, position)))
+    return [item for _, item in sorted(items, key=lambda pair: pair[0])]
+
+
 def validate_pdf(pdf: bytes, settings: ValidationSettings | None = None) -> ValidationReport:
     """Validate every signature of ``pdf``; raise PdfReadError only for unreadable files."""
     opts = settings or ValidationSettings()
     reader = open_reader(pdf)
     try:
-        signatures = list(reader.embedded_signatures)
+        signatures = _collect(reader)
     except Exception as exc:  # noqa: BLE001 — a broken AcroForm is a broken PDF
         raise PdfReadError(
             f"Không đọc được các chữ ký trong tệp: {exc}", f"Cannot read the signatures: {exc}"
@@ -599,6 +625,9 @@ def validate_pdf(pdf: bytes, settings: ValidationSettings | None = None) -> Vali
     ctx = _Context(reader, opts)
     reports: list[SignatureReport] = []
     for index, emb in enumerate(signatures):
+        if isinstance(emb, _Broken):
+            reports.append(_failed_report(None, emb.error, "signature", emb.field_name))
+            continue
         kind = "signature"
         try:
             kind = (
@@ -608,7 +637,9 @@ def validate_pdf(pdf: bytes, settings: ValidationSettings | None = None) -> Vali
                 reports.append(_validate_timestamp(ctx, emb))
             else:
                 later = any(
-                    other.sig_object_type == "/DocTimeStamp" for other in signatures[index + 1 :]
+                    isinstance(other, EmbeddedPdfSignature)
+                    and other.sig_object_type == "/DocTimeStamp"
+                    for other in signatures[index + 1 :]
                 )
                 reports.append(_validate_signature(ctx, emb, later))
         except SigningLibraryError:
