@@ -188,8 +188,10 @@ def info_box(
     top_margin: float = 8 * MM,
 ) -> tuple[float, float, float, float]:
     """The top-right rectangle (x0, y0, x1, y1) holding the info text on page 1."""
-    width = max(text_width(line) for line in appearance.lines) + 4
-    height = INFO_LEADING * len(appearance.lines) + 4
+    # generous padding: pyHanko's text box adds its own insets, and clipping a
+    # character of the number or the time is worse than a few points of white space
+    width = max(text_width(line) for line in appearance.lines) * 1.05 + 16
+    height = INFO_LEADING * len(appearance.lines) + 12
     x1 = page_width - right_margin
     y1 = page_height - top_margin
     return (round(x1 - width, 2), round(y1 - height, 2), round(x1, 2), round(y1, 2))
@@ -225,7 +227,7 @@ def stamp_style(appearance: Appearance) -> BaseStampStyle:
         inner_content_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MAX,
             y_align=layout.AxisAlignment.ALIGN_MAX,
-            margins=layout.Margins.uniform(1),
-            inner_content_scaling=layout.InnerScaling.NO_SCALING,
+            margins=layout.Margins.uniform(2),
+            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
         ),
     )

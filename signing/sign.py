@@ -561,7 +561,7 @@ def _new_field_spec(writer, options: SignOptions, field_name: str) -> SigFieldSp
     box = options.new_field_box
     if box is None and isinstance(options.appearance, InfoTextAppearance):
         page = writer.find_page_for_modification(options.new_field_page)[0].get_object()
-        x0, y0, x1, y1 = (float(v) for v in page["/MediaBox"])
+        x0, y0, x1, y1 = _media_box(page)
         box = Box(*info_box(options.appearance, x1 - x0, y1 - y0))
         box = Box(box.x0 + x0, box.y0 + y0, box.x1 + x0, box.y1 + y0)
     return SigFieldSpec(
@@ -569,6 +569,19 @@ def _new_field_spec(writer, options: SignOptions, field_name: str) -> SigFieldSp
         on_page=options.new_field_page,
         box=box.as_tuple() if box else None,  # type: ignore[arg-type]
     )
+
+
+def _media_box(page) -> tuple[float, float, float, float]:  # type: ignore[no-untyped-def]
+    """The page's /MediaBox, inherited from the page tree when absent."""
+    node = page
+    for _ in range(32):
+        if "/MediaBox" in node:
+            x0, y0, x1, y1 = (float(v) for v in node["/MediaBox"])
+            return (x0, y0, x1, y1)
+        if "/Parent" not in node:
+            break
+        node = node["/Parent"].get_object()
+    return (0.0, 0.0, 595.28, 841.89)  # A4, the Decree 30 paper size
 
 
 async def _sign_once(
