@@ -389,6 +389,15 @@ class _Context:
             self.dss_certs, self.dss_ocsps, self.dss_crls = [], [], []
             self.has_dss = False
 
+    def bare_vc(self, extra_certs: Sequence[asn1_x509.Certificate]) -> ValidationContext:
+        """A context without any revocation data (trust path only)."""
+        return ValidationContext(
+            trust_roots=self.roots,
+            other_certs=[*self.dss_certs, *extra_certs],
+            revocation_mode="soft-fail",
+            moment=self.settings.moment,
+        )
+
     def vc(self, extra_certs: Sequence[asn1_x509.Certificate], moment: datetime | None) -> (
         ValidationContext
     ):
@@ -406,9 +415,31 @@ class _Context:
         )
 
 
+def _needs_bare_retry(status: Any) -> bool:
+    """Revocation data for sibling certificates but none for this one makes certvalidator
+    fail the path: then trust is judged without revocation data (revocation "unknown")."""
+    return bool(
+        status.intact
+        and status.valid
+        and not status.trusted
+        and status.trust_problem_indic not in _EXPIRED | _REVOKED
+        and status.trust_problem_indic != AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND
+    )
+
+
 def _validate_timestamp(ctx: _Context, emb: EmbeddedPdfSignature) -> SignatureReport:
     vc = ctx.vc(emb.other_embedded_certs, ctx.settings.moment)
     status = _run(async_validate_pdf_timestamp(emb, validation_context=vc, diff_policy=DIFF_POLICY))
+    revinfo_missing = False
+    if _needs_bare_retry(status):
+        retry = _run(
+            async_validate_pdf_timestamp(
+                emb, validation_context=ctx.bare_vc(emb.other_embedded_certs),
+                diff_policy=DIFF_POLICY,
+            )
+        )
+        if retry.trusted:
+            status, revinfo_missing = retry, True
     cert = status.signing_cert
     signer, body = _signer_info(cert)
     intact, crypto_valid, trusted = status.intact, status.valid, status.trusted
@@ -417,6 +448,8 @@ def _validate_timestamp(ctx: _Context, emb: EmbeddedPdfSignature) -> SignatureRe
     modification = _map_modification(status.modification_level)
     modification_ok = modification == "none"
     revocation, source = _revocation_of(ctx, cert, vc, status)
+    if revinfo_missing and revocation == "good":
+        revocation, source = "unknown", None
     expired = status.trust_problem_indic in _EXPIRED
     reason, reason_en = _reason(
         intact=intact, crypto_valid=crypto_valid, byte_range_valid=byte_range_valid,
@@ -495,21 +528,8 @@ def _validate_signature(
             )
         )
     revinfo_missing = False
-    if (
-        status.intact
-        and status.valid
-        and not status.trusted
-        and status.trust_problem_indic not in _EXPIRED | _REVOKED
-    ):
-        # Revocation data for sibling certificates but none for this one makes
-        # certvalidator fail the path; judge trust without revocation data instead
-        # and report the revocation status as unknown.
-        bare = ValidationContext(
-            trust_roots=ctx.roots,
-            other_certs=[*ctx.dss_certs, *extra],
-            revocation_mode="soft-fail",
-            moment=ctx.settings.moment,
-        )
+    if _needs_bare_retry(status):
+        bare = ctx.bare_vc(extra)
         retry = _run(
             async_validate_pdf_signature(
                 emb,
