@@ -40,8 +40,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
+from asn1crypto import core, tsp
 from asn1crypto import keys as asn1_keys
-from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -753,9 +753,11 @@ class DevPKI:
             request = tsp.TimeStampReq.load(request_der)
             request.native  # noqa: B018 — force a full parse to reject garbage here
         except ValueError:
-            return tsp.TimeStampResp(
-                {"status": {"status": "rejection", "fail_info": {"bad_data_format"}}}
+            # asn1crypto models timeStampToken as mandatory, so encode the bare rejection
+            status = tsp.PKIStatusInfo(
+                {"status": "rejection", "fail_info": {"bad_data_format"}}
             ).dump()
+            return core.Sequence.load(b"\x30" + _der_length(len(status)) + status).dump()
         stamper = self.timestamper()
         assert isinstance(stamper, DummyTimeStamper)
         return stamper.request_tsa_response(request).dump()
@@ -847,6 +849,13 @@ def _key_hash(cert: x509.Certificate, algorithm: hashes.HashAlgorithm) -> bytes:
     digest = hashes.Hash(algorithm)
     digest.update(spki["public_key"].contents[1:])  # BIT STRING minus the unused-bits byte
     return digest.finalize()
+
+
+def _der_length(length: int) -> bytes:
+    if length < 0x80:
+        return bytes([length])
+    raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
 
 
 def _ocsp_error(status: ocsp.OCSPResponseStatus) -> bytes:
