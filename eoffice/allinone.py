@@ -34,8 +34,8 @@ def prepare(app: Flask) -> None:
 
 
 def _spawn(args: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable,  # noqa: S603 (fixed argv, no shell) "-m", "celery", "-A", "eoffice.worker:celery_app",
-                             *args], env=os.environ.copy())
+    argv = [sys.executable, "-m", "celery", "-A", "eoffice.worker:celery_app", *args]
+    return subprocess.Popen(argv, env=os.environ.copy())  # noqa: S603 (fixed argv, no shell)
 
 
 def run_all(app: Flask, *, host: str = "127.0.0.1", with_worker: bool = True) -> None:
