@@ -302,6 +302,8 @@ def open_pkcs11(spec: Pkcs11TokenSpec, pin: str) -> Iterator[SignerKey]:
             cert_id=key_id,
             ca_chain=chain,
             other_certs_to_pull=None,
+            # many tokens (SoftHSM2 among them) only offer raw CKM_ECDSA: hash here
+            use_raw_mechanism=certificate.public_key.algorithm == "ec",
         )
         yield SignerKey(signer=signer, certificate=certificate, chain=chain, source="pkcs11")
     finally:

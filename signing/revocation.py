@@ -202,7 +202,7 @@ class _RouterCertFetcher(CertificateFetcher):
                 cert.native  # noqa: B018 — parse fully, garbage must fail here
             except ValueError as exc:
                 raise cv_errors.CertificateFetchError(f"Bad certificate from {url}") from exc
-            self._certs[cert.issuer_serial.encode()] = cert
+            self._certs[cert.sha256] = cert
             yield cert
 
     def fetch_cert_issuers(
