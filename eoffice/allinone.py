@@ -24,18 +24,24 @@ from eoffice.core.uow import unit_of_work
 def prepare(app: Flask) -> None:
     """Schema, demo data, hub tables: each only when missing."""
     from eoffice.demo import seed_demo
-    from eoffice.hub import upgrade_hub_db
+    from eoffice.interop.demo import prepare_demo_hub
 
     upgrade_database()
     with unit_of_work():
         if seed_demo():
             print("Đã nạp dữ liệu mẫu tỉnh Kiên Giang. / Demo data loaded.", flush=True)
-    upgrade_hub_db(app.config["HUB_DATABASE_URL"])
+    prepare_demo_hub(app)
+
+
+# The demo polls often and lets the built-in VPCP peer answer.
+DEMO_ENV = {"EOFFICE_HUB_DEMO_PEER": "1", "EOFFICE_HUB_POLL_SECONDS": "5",
+            "EOFFICE_OUTBOX_FLUSH_SECONDS": "5"}
 
 
 def _spawn(args: list[str]) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "celery", "-A", "eoffice.worker:celery_app", *args]
-    return subprocess.Popen(argv, env=os.environ.copy())  # noqa: S603 (fixed argv, no shell)
+    env = {**DEMO_ENV, **os.environ}
+    return subprocess.Popen(argv, env=env)  # noqa: S603 (fixed argv, no shell)
 
 
 def run_all(app: Flask, *, host: str = "127.0.0.1", with_worker: bool = True) -> None:

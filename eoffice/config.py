@@ -70,6 +70,16 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "PUBLIC_URL": _env("PUBLIC_URL") or f"http://127.0.0.1:{port}",
         "HUB_URL": _env("HUB_URL") or f"http://127.0.0.1:{port}/hub",
         "HUB_DATABASE_URL": _env("HUB_DATABASE_URL") or f"sqlite:///{instance / 'hub.db'}",
+        "HUB_SYSTEM_ID": _env("HUB_SYSTEM_ID"),
+        "HUB_SECRET": _env("HUB_SECRET"),
+        "HUB_TIMEOUT": float(_env("HUB_TIMEOUT", "10")),
+        "HUB_POLL_SECONDS": float(_env("HUB_POLL_SECONDS", "30")),
+        "HUB_DEMO_PEER": _bool(_env("HUB_DEMO_PEER")),
+        "OUTBOX_MAX_ATTEMPTS": int(_env("OUTBOX_MAX_ATTEMPTS", "8")),
+        "OUTBOX_BACKOFF_BASE": float(_env("OUTBOX_BACKOFF_BASE", "2")),
+        "OUTBOX_BACKOFF_MAX": float(_env("OUTBOX_BACKOFF_MAX", "600")),
+        "OUTBOX_FLUSH_SECONDS": float(_env("OUTBOX_FLUSH_SECONDS", "15")),
+        "EDXML_TRUST_ROOTS": [],
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))),
         "API_TOKEN_TTL": timedelta(hours=int(_env("API_TOKEN_TTL_HOURS", "24"))),
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
@@ -87,9 +97,24 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "DEMO_PASSWORD": "demo12345",
     }
     config.update(overrides)
+    config.setdefault("BEAT_SCHEDULE", beat_schedule(config))
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
                       _engine_options(config["SQLALCHEMY_DATABASE_URI"]))
     return config
+
+
+def beat_schedule(config: dict[str, Any]) -> dict[str, Any]:
+    """Periodic tasks: poll the hub, retry the outbox (and the demo's VPCP peer)."""
+    schedule: dict[str, Any] = {
+        "poll-hub": {"task": "eoffice.interop.poll_hub",
+                     "schedule": config["HUB_POLL_SECONDS"]},
+        "flush-outbox": {"task": "eoffice.interop.flush_outbox",
+                         "schedule": config["OUTBOX_FLUSH_SECONDS"]},
+    }
+    if config["HUB_DEMO_PEER"]:
+        schedule["demo-peer"] = {"task": "eoffice.interop.demo_peer",
+                                 "schedule": config["HUB_POLL_SECONDS"]}
+    return schedule
 
 
 def _engine_options(url: str) -> dict[str, Any]:

@@ -73,7 +73,10 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
         "STORAGE_DIR": str(instance / "files"),
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "SERVER_NAME": "localhost",
+        "HUB_URL": "http://hub.test/hub",
     })
+    # Tests call task bodies directly; queued tasks stay in an in-memory broker.
+    app.extensions["celery"].conf.broker_url = "memory://"
     app.test_client_class = FreshContextClient
     with app.app_context():
         upgrade_database()

@@ -1,0 +1,406 @@
+"""Sending and receiving packets through the hub: outbox, inbox, statuses.
+
+Entry points (called inside a unit of work, except the two network loops):
+
+* :func:`enqueue_packet` — write an outbox row in the caller's transaction and, after
+  commit, queue its delivery. Services of the outgoing/incoming capabilities call it
+  (or :func:`emit_status`) in the same transaction as the state change that sends.
+* :func:`deliver` — one attempt to hand a pending packet to the hub (Celery task
+  ``eoffice.interop.deliver_packet``; the beat task ``eoffice.interop.flush_outbox``
+  retries due rows, so a lost task or a killed worker only delays delivery).
+* :func:`poll` — fetch what the hub lists for our bodies (documents and statuses),
+  store each once, hand documents to the registered receivers, acknowledge.
+
+Delivery is at-least-once and receipt idempotent (hub docId + recipient, then edXML
+DocumentId), so together every packet is registered exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from eoffice.audit import service as audit
+from eoffice.core.db import utcnow
+from eoffice.core.errors import Conflict, NotFound
+from eoffice.core.permissions import require
+from eoffice.core.storage import FileStore
+from eoffice.core.uow import after_commit, unit_of_work
+from eoffice.extensions import db
+from eoffice.interop import edxml
+from eoffice.interop import policy as _policy  # noqa: F401  (declares the interop.* rules)
+from eoffice.interop.hub_client import HubClient, HubClientError, HubError
+from eoffice.interop.models import DeliveryStatus, InboxMessage, OutboxMessage, StatusEvent
+
+log = logging.getLogger(__name__)
+
+EdocReceiver = Callable[[InboxMessage, edxml.EdocPacket], None]
+_EDOC_RECEIVERS: list[EdocReceiver] = []
+
+
+def register_edoc_receiver(receiver: EdocReceiver) -> None:
+    """Hand every newly received document packet to ``receiver`` (listed in create_app)."""
+    if receiver not in _EDOC_RECEIVERS:
+        _EDOC_RECEIVERS.append(receiver)
+
+
+def store() -> FileStore:
+    """The content-addressed store packets are kept in."""
+    return FileStore(current_app.config["STORAGE_DIR"])
+
+
+# ---------------------------------------------------------------------------------------
+# hub access
+
+
+@dataclass(frozen=True)
+class HubCredentials:
+    """This installation's connected-system identity at the hub."""
+
+    url: str
+    systemid: str
+    secret: str
+
+
+def hub_credentials() -> HubCredentials:
+    """From configuration, else from ``instance/hub-credentials.json`` (all-in-one demo)."""
+    config = current_app.config
+    systemid, secret = config.get("HUB_SYSTEM_ID"), config.get("HUB_SECRET")
+    if not (systemid and secret):
+        path = Path(current_app.instance_path) / "hub-credentials.json"
+        if path.exists():
+            data = json.loads(path.read_text())["installation"]
+            systemid, secret = data["systemid"], data["secret"]
+    if not (systemid and secret):
+        raise Conflict("Chưa cấu hình kết nối trục liên thông (HUB_SYSTEM_ID, HUB_SECRET).")
+    return HubCredentials(config["HUB_URL"], systemid, secret)
+
+
+def hub_client() -> HubClient:
+    """A client for the configured hub (tests may inject a WSGI transport)."""
+    creds = hub_credentials()
+    return HubClient(creds.url, creds.systemid, creds.secret,
+                     timeout=current_app.config.get("HUB_TIMEOUT", 10),
+                     transport=current_app.extensions.get("hub_transport"))
+
+
+# ---------------------------------------------------------------------------------------
+# outbox
+
+
+def enqueue_packet(
+    *,
+    packet: bytes,
+    message_type: str,
+    from_code: str,
+    to_codes: list[str],
+    document_id: str,
+    subject: str = "",
+    status_code: str = "",
+    source: tuple[str, int] | None = None,
+) -> OutboxMessage:
+    """Write a packet to the outbox in the current transaction; deliver after commit."""
+    digest = store().put(packet)
+    message = OutboxMessage(
+        message_type=message_type, from_code=from_code, to_codes=",".join(to_codes),
+        document_id=document_id, subject=subject[:500], status_code=status_code,
+        packet_digest=digest, packet_size=len(packet),
+        source_type=source[0] if source else "", source_id=source[1] if source else None,
+    )
+    db.session.add(message)
+    db.session.flush()
+    if message_type == "edoc":
+        for code in to_codes:
+            _set_delivery(document_id, code, "", "Đang gửi qua trục liên thông", None)
+    message_id = message.id
+    after_commit(lambda: _queue_delivery(message_id))
+    return message
+
+
+def _queue_delivery(message_id: int) -> None:
+    from eoffice.interop.tasks import deliver_packet
+
+    deliver_packet.delay(message_id)
+
+
+def emit_status(
+    *,
+    sender: edxml.Organization,
+    response_for: edxml.ResponseFor,
+    status_code: str,
+    description: str,
+    staff_department: str = "",
+    staff_name: str = "",
+    source: tuple[str, int] | None = None,
+) -> OutboxMessage:
+    """Queue a QCVN 102 status packet (01…06, 13, 15, 16) back to a document's issuer."""
+    if status_code not in edxml.STATUS_CODES:
+        raise ValueError(f"unknown status code {status_code!r}")
+    packet = edxml.build_status(edxml.StatusPacket(
+        sender=sender, response_for=response_for, status_code=status_code,
+        description=description, timestamp=datetime.now(UTC),
+        staff_department=staff_department, staff_name=staff_name,
+    ))
+    return enqueue_packet(packet=packet, message_type="status", from_code=sender.organ_id,
+                          to_codes=[response_for.organ_id],
+                          document_id=response_for.document_id, status_code=status_code,
+                          subject=description, source=source)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential back-off: base × 2^(attempts-1), capped."""
+    config = current_app.config
+    seconds = config["OUTBOX_BACKOFF_BASE"] * (2 ** max(attempts - 1, 0))
+    return timedelta(seconds=min(seconds, config["OUTBOX_BACKOFF_MAX"]))
+
+
+def deliver(message_id: int, *, client: HubClient | None = None) -> str:
+    """One delivery attempt; returns the row's state afterwards."""
+    with unit_of_work():
+        stmt = sa.select(OutboxMessage).where(OutboxMessage.id == message_id)
+        if db.engine.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        message = db.session.execute(stmt).scalar_one_or_none()
+        if message is None:
+            return "locked"
+        if message.state != "pending":
+            return message.state
+        packet = store().get(message.packet_digest)
+        message.attempts += 1
+        try:
+            hub = client or hub_client()
+            message.hub_doc_id = hub.send_edoc(packet, message.from_code,
+                                               messagetype=message.message_type)
+        except HubError as exc:
+            message.state = "dead"
+            message.last_error = f"Trục liên thông từ chối (mã {exc.code}): {exc.desc}"
+            _mark_failed(message)
+        except HubClientError as exc:
+            message.last_error = f"Không gửi được, sẽ thử lại: {exc}"
+            if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+                message.state = "dead"
+                message.last_error = (f"Đã thử {message.attempts} lần không thành công: {exc}")
+                _mark_failed(message)
+            else:
+                message.next_attempt_at = utcnow() + backoff(message.attempts)
+        else:
+            message.state = "sent"
+            message.sent_at = utcnow()
+            message.last_error = ""
+            if message.message_type == "edoc":
+                for code in filter(None, message.to_codes.split(",")):
+                    _set_delivery(message.document_id, code, "", "Đã gửi lên trục liên thông",
+                                  None, only_if_empty=True)
+        return message.state
+
+
+def _mark_failed(message: OutboxMessage) -> None:
+    audit.record(None, "interop.dead_letter", message,
+                 details={"document_id": message.document_id, "error": message.last_error})
+
+
+def due_messages(limit: int = 100) -> list[int]:
+    """Pending rows whose next attempt is due."""
+    return list(db.session.execute(
+        sa.select(OutboxMessage.id).where(OutboxMessage.state == "pending",
+                                          OutboxMessage.next_attempt_at <= utcnow())
+        .order_by(OutboxMessage.next_attempt_at).limit(limit)
+    ).scalars())
+
+
+def resend(actor: Any, message: OutboxMessage) -> OutboxMessage:
+    """A clerk puts a dead letter back in the queue."""
+    require(actor, "interop.resend", message)
+    if message.state != "dead":
+        raise Conflict("Chỉ gửi lại được gói tin gửi không thành công.")
+    message.state = "pending"
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "interop.resend", message, details={"document_id": message.document_id})
+    message_id = message.id
+    after_commit(lambda: _queue_delivery(message_id))
+    return message
+
+
+def get_outbox_message(message_id: int) -> OutboxMessage:
+    """Load an outbox row."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound("Không tìm thấy gói tin.")
+    return message
+
+
+# ---------------------------------------------------------------------------------------
+# receiving
+
+
+def poll(*, client: HubClient | None = None) -> dict[str, int]:
+    """Fetch and store everything the hub lists for our bodies; acknowledge each."""
+    hub = client or hub_client()
+    counts = {"edoc": 0, "status": 0, "duplicate": 0, "failed": 0}
+    for message_type in ("edoc", "status"):
+        for item in hub.get_received_list(message_type):
+            outcome = _receive_item(hub, item, message_type)
+            counts[outcome if outcome in counts else message_type] += 1
+    return counts
+
+
+def _receive_item(hub: HubClient, item: dict[str, Any], message_type: str) -> str:
+    doc_id, to_code = str(item["docId"]), str(item.get("to") or "")
+    known = db.session.execute(
+        sa.select(InboxMessage).where(InboxMessage.hub_doc_id == doc_id,
+                                      InboxMessage.to_code == to_code)
+    ).scalar_one_or_none()
+    db.session.rollback()  # end the read transaction before network I/O
+    if known is not None:
+        hub.update_status(doc_id, "fail" if known.state == "failed" else "done", to=to_code)
+        return "duplicate"
+    raw = hub.get_edoc(doc_id)
+    try:
+        with unit_of_work():
+            outcome = _store_received(raw, doc_id, to_code, message_type, item)
+    except sa.exc.IntegrityError:
+        # another poller stored the same delivery first: acknowledge and move on
+        db.session.rollback()
+        outcome = "duplicate"
+    hub.update_status(doc_id, "fail" if outcome == "failed" else "done", to=to_code)
+    with unit_of_work():
+        db.session.execute(sa.update(InboxMessage)
+                           .where(InboxMessage.hub_doc_id == doc_id,
+                                  InboxMessage.to_code == to_code)
+                           .values(acked_at=utcnow()))
+    return outcome
+
+
+def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
+                    item: dict[str, Any]) -> str:
+    inbox = InboxMessage(hub_doc_id=doc_id, to_code=to_code, message_type=message_type,
+                         from_code=str(item.get("from") or ""),
+                         packet_digest=store().put(raw))
+    db.session.add(inbox)
+    try:
+        packet = edxml.parse_packet(raw)
+    except edxml.EdxmlError as exc:
+        inbox.state = "failed"
+        inbox.error = f"[{exc.code}] {exc.reason}"
+        db.session.flush()
+        audit.record(None, "interop.receive_failed", inbox, details={"error": inbox.error})
+        return "failed"
+    _check_signature(inbox, raw)
+    if isinstance(packet, edxml.StatusPacket):
+        inbox.document_id = packet.response_for.document_id
+        inbox.status_code = packet.status_code
+        inbox.subject = packet.description[:500]
+        db.session.flush()
+        _apply_status(inbox, packet)
+        inbox.state = "processed"
+        return "status"
+    inbox.document_id = packet.document_id
+    inbox.subject = packet.subject[:500]
+    duplicate = db.session.execute(
+        sa.select(InboxMessage.id).where(InboxMessage.document_id == packet.document_id,
+                                         InboxMessage.to_code == to_code,
+                                         InboxMessage.message_type == "edoc",
+                                         InboxMessage.state != "failed",
+                                         InboxMessage.hub_doc_id != doc_id)
+    ).first()
+    db.session.flush()
+    if duplicate:
+        inbox.state = "duplicate"
+        audit.record(None, "interop.duplicate", inbox,
+                     details={"document_id": packet.document_id, "to": to_code})
+        return "duplicate"
+    audit.record(None, "interop.received", inbox,
+                 details={"document_id": packet.document_id, "from": inbox.from_code,
+                          "to": to_code})
+    for receiver in _EDOC_RECEIVERS:
+        receiver(inbox, packet)
+    if not _EDOC_RECEIVERS:
+        _acknowledge_arrival(packet, to_code)
+    inbox.state = "processed"
+    return "edoc"
+
+
+def _acknowledge_arrival(packet: edxml.EdocPacket, to_code: str) -> None:
+    """Status 01: the receiving software got the document (sent at once)."""
+    from eoffice.orgs.models import Organization
+
+    body = db.session.execute(sa.select(Organization).where(Organization.code == to_code)
+                              ).scalar_one_or_none()
+    emit_status(
+        sender=edxml.Organization(organ_id=to_code, organ_name=body.name if body else ""),
+        response_for=response_for_packet(packet),
+        status_code="01", description="Đã đến - phần mềm đã nhận, văn thư chưa xử lý",
+        staff_department="Văn thư",
+    )
+
+
+def response_for_packet(packet: edxml.EdocPacket) -> edxml.ResponseFor:
+    """The ResponseFor block that refers back to ``packet``."""
+    return edxml.ResponseFor(organ_id=packet.sender.organ_id,
+                             code=f"{packet.code_number}/{packet.code_notation}",
+                             promulgation_date=packet.promulgation_date,
+                             document_id=packet.document_id)
+
+
+def _check_signature(inbox: InboxMessage, raw: bytes) -> None:
+    roots = current_app.config.get("EDXML_TRUST_ROOTS") or []
+    check = edxml.verify_packet_signature(raw, roots)
+    inbox.signature_valid = check.valid if check.present else None
+    inbox.signature_note = check.reason
+
+
+def _apply_status(inbox: InboxMessage, packet: edxml.StatusPacket) -> None:
+    db.session.add(StatusEvent(
+        document_id=packet.response_for.document_id, recipient_code=packet.sender.organ_id,
+        status_code=packet.status_code, description=packet.description,
+        staff=" - ".join(filter(None, [packet.staff_department, packet.staff_name])),
+        reported_at=packet.timestamp, inbox_id=inbox.id))
+    _set_delivery(packet.response_for.document_id, packet.sender.organ_id, packet.status_code,
+                  packet.description, packet.timestamp)
+
+
+def _set_delivery(document_id: str, code: str, status_code: str, description: str,
+                  reported_at: datetime | None, *, only_if_empty: bool = False) -> None:
+    row = db.session.execute(
+        sa.select(DeliveryStatus).where(DeliveryStatus.document_id == document_id,
+                                        DeliveryStatus.recipient_code == code)
+    ).scalar_one_or_none()
+    if row is None:
+        row = DeliveryStatus(document_id=document_id, recipient_code=code)
+        db.session.add(row)
+    elif only_if_empty and row.status_code:
+        return
+    elif status_code and row.status_code and not _is_newer(row, status_code, reported_at):
+        return
+    row.status_code = status_code
+    row.description = description
+    row.reported_at = reported_at
+    row.updated_at = utcnow()
+    db.session.flush()
+
+
+def _is_newer(row: DeliveryStatus, code: str, reported_at: datetime | None) -> bool:
+    """Statuses can arrive out of order; keep the one reported last (then the later code)."""
+    if reported_at is None or row.reported_at is None:
+        return code >= row.status_code
+    if reported_at != row.reported_at:
+        return reported_at > row.reported_at
+    return code >= row.status_code
+
+
+def delivery_statuses(document_id: str) -> list[DeliveryStatus]:
+    """Per recipient, the latest status of a document we sent."""
+    return list(db.session.execute(
+        sa.select(DeliveryStatus).where(DeliveryStatus.document_id == document_id)
+        .order_by(DeliveryStatus.recipient_code)
+    ).scalars())
