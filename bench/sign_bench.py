@@ -1,0 +1,301 @@
+"""Signing benchmark (run by hand, not in CI): ``python bench/sign_bench.py [--quick]``.
+
+For 1, 10 and 100-page PDFs and a ~5 MB PDF it times, on the same machine in the same
+run, our ``signing`` library and stock pyHanko used the way its guide shows
+(``SimpleSigner.load_pkcs12`` + ``PdfSigner``/``sign_pdf``, a stamp style with the
+image, the stock ``GlyphAccumulatorFactory`` on the Debian Liberation Serif, the
+default size estimate), both against the same in-process TSA and OCSP, and prints the
+median milliseconds and the ratio ours/stock:
+
+* leader signature — certification, visible (signature image), B-T;
+* body seal — approval signature in the prepared field, seal image, B-LT;
+* full flow — prepare + certify (B-T) + fill number/date + seal (B-LTA);
+* validation — a 2-signature document, every signature.
+
+Peak memory of the full flow on the 5 MB file is measured in a child process
+(``ru_maxrss``). Long-lived workers call ``gc.freeze()`` after warm-up, so this does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "signing"))
+
+from fpdf import FPDF  # noqa: E402
+from PIL import Image  # noqa: E402
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory  # noqa: E402
+from pyhanko.pdf_utils.form_tools import populate_static_text_field  # noqa: E402
+from pyhanko.pdf_utils.images import PdfImage  # noqa: E402
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: E402
+from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: E402
+from pyhanko.pdf_utils.text import TextBoxStyle  # noqa: E402
+from pyhanko.sign import fields, signers  # noqa: E402
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp  # noqa: E402
+from pyhanko.stamp import StaticStampStyle  # noqa: E402
+from pyhanko_certvalidator import ValidationContext  # noqa: E402
+from signing_helpers import LAYOUT, PIN, make_seal_png, make_signature_png  # noqa: E402
+
+from signing.appearance import FONT_PATH  # noqa: E402
+from signing.keys import load_pkcs12  # noqa: E402
+from signing.pki import DevPKI  # noqa: E402
+from signing.revocation import InProcessFetching  # noqa: E402
+from signing.sign import (  # noqa: E402
+    BODY_FIELD,
+    DATE_FIELD,
+    LEADER_FIELD,
+    NUMBER_FIELD,
+    PadesLevel,
+    SignOptions,
+    certify_draft,
+    fill_number,
+    prepare_draft,
+    seal_document,
+)
+from signing.timestamps import InProcessTsa  # noqa: E402
+from signing.validate import ValidationSettings, load_trust_roots, validate_pdf  # noqa: E402
+
+STOCK_FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+
+
+def make_doc(pages: int, big: bool = False) -> bytes:
+    """A draft of ``pages`` pages; ``big`` adds a ~5 MB incompressible image."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("Serif", fname=str(FONT_PATH))
+    for index in range(pages):
+        pdf.add_page()
+        pdf.set_font("Serif", size=13)
+        pdf.multi_cell(0, 7, ("Quyết định về việc ban hành quy chế làm việc. " * 12
+                              + f"\nTrang {index + 1}"))
+    if big:
+        noise = Image.frombytes("RGB", (1320, 1320), os.urandom(1320 * 1320 * 3))
+        buf = io.BytesIO()
+        noise.save(buf, "PNG")
+        pdf.add_page()
+        pdf.image(io.BytesIO(buf.getvalue()), x=10, y=10, w=190)
+    return bytes(pdf.output())
+
+
+def median_ms(fn: Callable[[], object], runs: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+class Bench:
+    """Shared fixtures: PKI, keys, images, prepared documents."""
+
+    def __init__(self) -> None:
+        self.tmp = Path(tempfile.mkdtemp(prefix="signbench-"))
+        self.pki = DevPKI.create(self.tmp / "pki", base_url="http://127.0.0.1:9/pki")
+        self.person_p12 = self.pki.issue_person("Nguyễn Văn Ánh", "091088001234", "a@kg.vn", PIN)
+        self.body_p12 = self.pki.issue_body("UBND tỉnh Kiên Giang", "Chính phủ", "Kiên Giang", PIN)
+        (self.tmp / "person.p12").write_bytes(self.person_p12)
+        (self.tmp / "body.p12").write_bytes(self.body_p12)
+        self.sig_png = make_signature_png()
+        self.seal_png = make_seal_png()
+        self.options = SignOptions(
+            timestamps=InProcessTsa(self.pki.timestamper()),
+            revocation=InProcessFetching(self.pki.route),
+            trust_roots=(self.pki.root_pem(),),
+        )
+        self.roots = load_trust_roots([self.pki.root_pem()])
+        # stock pyHanko, loaded once as in its guide
+        self.stock_person = signers.SimpleSigner.load_pkcs12(
+            str(self.tmp / "person.p12"), passphrase=PIN.encode()
+        )
+        self.stock_body = signers.SimpleSigner.load_pkcs12(
+            str(self.tmp / "body.p12"), passphrase=PIN.encode()
+        )
+
+    # --------------------------------------------------------------- ours
+    def ours_leader(self, prepared: bytes) -> bytes:
+        key = load_pkcs12(self.person_p12, PIN)
+        return certify_draft(prepared, key, signature_png=self.sig_png,
+                             options=self.options).pdf
+
+    def ours_seal(self, filled: bytes, level: PadesLevel = PadesLevel.B_LT) -> bytes:
+        key = load_pkcs12(self.body_p12, PIN)
+        return seal_document(filled, key, seal_png=self.seal_png,
+                             options=replace(self.options, level=level)).pdf
+
+    def ours_flow(self, draft: bytes) -> bytes:
+        prepared = prepare_draft(draft, LAYOUT)
+        certified = self.ours_leader(prepared)
+        filled = fill_number(certified, number="Số: 12/QĐ-UBND", date_line="ngày 05/01/2024")
+        return self.ours_seal(filled, PadesLevel.B_LTA)
+
+    def ours_validate(self, pdf: bytes) -> object:
+        return validate_pdf(pdf, ValidationSettings(trust_roots=(self.pki.root_pem(),)))
+
+    # --------------------------------------------------------------- stock
+    def _vc(self) -> ValidationContext:
+        return ValidationContext(
+            trust_roots=self.roots, allow_fetching=True,
+            fetcher_backend=InProcessFetching(self.pki.route).fetcher_backend(),
+        )
+
+    def stock_prepare(self, draft: bytes) -> bytes:
+        writer = IncrementalPdfFileWriter(io.BytesIO(draft))
+        fields.append_signature_field(writer, fields.SigFieldSpec(
+            LEADER_FIELD, on_page=0, box=LAYOUT.leader_box.as_tuple(),
+            field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.EXCLUDE,
+                                               [NUMBER_FIELD, DATE_FIELD, BODY_FIELD])))
+        fields.append_signature_field(writer, fields.SigFieldSpec(
+            BODY_FIELD, on_page=0, box=LAYOUT.body_box().as_tuple(),
+            field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL)))
+        out = io.BytesIO()
+        writer.write(out)
+        # the text fields are added with the library helper (pyHanko has no API for them)
+        return prepare_text_fields(out.getvalue())
+
+    def stock_leader(self, prepared: bytes) -> bytes:
+        style = StaticStampStyle(background=PdfImage(Image.open(io.BytesIO(self.sig_png))),
+                                 background_opacity=1.0, border_width=0)
+        meta = signers.PdfSignatureMetadata(
+            field_name=LEADER_FIELD, certify=True, subfilter=fields.SigSeedSubFilter.PADES,
+            docmdp_permissions=fields.MDPPerm.FILL_FORMS, md_algorithm="sha256",
+        )
+        pdf_signer = signers.PdfSigner(meta, signer=self.stock_person,
+                                       timestamper=self.pki.timestamper(), stamp_style=style)
+        out = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(prepared)))
+        return out.getvalue()
+
+    def stock_fill(self, pdf: bytes) -> bytes:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        style = TextBoxStyle(font=GlyphAccumulatorFactory(STOCK_FONT, font_size=13),
+                             font_size=13)
+        populate_static_text_field(writer, NUMBER_FIELD, style, "Số: 12/QĐ-UBND")
+        populate_static_text_field(writer, DATE_FIELD, style, "ngày 05/01/2024")
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    def stock_seal(self, filled: bytes, lta: bool = False) -> bytes:
+        style = StaticStampStyle(background=PdfImage(Image.open(io.BytesIO(self.seal_png))),
+                                 background_opacity=1.0, border_width=0)
+        meta = signers.PdfSignatureMetadata(
+            field_name=BODY_FIELD, subfilter=fields.SigSeedSubFilter.PADES,
+            md_algorithm="sha256", embed_validation_info=True, use_pades_lta=lta,
+            validation_context=self._vc(),
+        )
+        pdf_signer = signers.PdfSigner(meta, signer=self.stock_body,
+                                       timestamper=self.pki.timestamper(), stamp_style=style)
+        return pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(filled))).getvalue()
+
+    def stock_flow(self, draft: bytes) -> bytes:
+        prepared = self.stock_prepare(draft)
+        return self.stock_seal(self.stock_fill(self.stock_leader(prepared)), lta=True)
+
+    def stock_validate(self, pdf: bytes) -> object:
+        reader = PdfFileReader(io.BytesIO(pdf))
+        results = []
+        for emb in reader.embedded_signatures:
+            vc = ValidationContext(trust_roots=self.roots)
+            if emb.sig_object_type == "/DocTimeStamp":
+                results.append(validate_pdf_timestamp(emb, validation_context=vc))
+            else:
+                results.append(validate_pdf_signature(emb, vc))
+        return results
+
+
+def prepare_text_fields(pdf: bytes) -> bytes:
+    """Add the two text fields to a PDF that already has both signature fields."""
+    from signing.sign import _add_text_field
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    _add_text_field(writer, NUMBER_FIELD, 0, LAYOUT.number_box)
+    _add_text_field(writer, DATE_FIELD, 0, LAYOUT.date_box)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def peak_memory_child(path: Path) -> float:
+    """Run our full flow on ``path`` in a child process; its peak RSS in MiB."""
+    code = (
+        "import sys, resource; sys.argv=['x']; "
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        "import sign_bench as b; bench = b.Bench(); "
+        f"bench.ours_flow(open({str(path)!r}, 'rb').read()); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    return int(result.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fewer runs")
+    args = parser.parse_args()
+    bench = Bench()
+    docs = {
+        "1 page": make_doc(1),
+        "10 pages": make_doc(10),
+        "100 pages": make_doc(100),
+        "5 MB": make_doc(2, big=True),
+    }
+    gc.collect()
+    gc.freeze()
+    rows: list[tuple[str, str, float, float]] = []
+    for name, draft in docs.items():
+        runs = 3 if args.quick else (15 if len(draft) < 1_000_000 else 7)
+        prepared = prepare_draft(draft, LAYOUT)
+        stock_prepared = bench.stock_prepare(draft)
+        certified = bench.ours_leader(prepared)
+        filled = fill_number(certified, number="Số: 12/QĐ-UBND", date_line="ngày 05/01/2024")
+        stock_filled = bench.stock_fill(bench.stock_leader(stock_prepared))
+        rows.append((name, "leader signature (visible, B-T)",
+                     median_ms(lambda p=prepared: bench.ours_leader(p), runs),
+                     median_ms(lambda p=stock_prepared: bench.stock_leader(p), runs)))
+        rows.append((name, "body seal (B-LT)",
+                     median_ms(lambda f=filled: bench.ours_seal(f), runs),
+                     median_ms(lambda f=stock_filled: bench.stock_seal(f), runs)))
+        rows.append((name, "full flow (prepare→B-T→fill→B-LTA)",
+                     median_ms(lambda d=draft: bench.ours_flow(d), runs),
+                     median_ms(lambda d=draft: bench.stock_flow(d), runs)))
+        two = bench.ours_seal(filled, PadesLevel.B_T)
+        rows.append((name, "validation (2 signatures)",
+                     median_ms(lambda t=two: bench.ours_validate(t), runs),
+                     median_ms(lambda t=two: bench.stock_validate(t), runs)))
+    big = bench.tmp / "big.pdf"
+    big.write_bytes(docs["5 MB"])
+    peak = peak_memory_child(big)
+    print(f"# Signing benchmark — {datetime.now():%Y-%m-%d %H:%M}")
+    print(f"machine: {platform.node()} · {platform.machine()} · {os.cpu_count()} CPU · "
+          f"Python {platform.python_version()} · {platform.platform()}")
+    print(f"5 MB document: {len(docs['5 MB']) / 1e6:.1f} MB")
+    print()
+    print("| document | operation | ours (ms) | stock pyHanko (ms) | ours/stock |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for doc, op, ours, stock in rows:
+        print(f"| {doc} | {op} | {ours:.1f} | {stock:.1f} | {ours / stock:.2f} |")
+    print()
+    print(f"peak memory, full flow on the 5 MB file (child process RSS): {peak:.0f} MiB")
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(this benchmark process, everything loaded: {maxrss:.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()
