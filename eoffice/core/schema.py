@@ -12,6 +12,11 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parents[2] / "migrations")
 
 def upgrade_database() -> None:
     """Apply every migration to the configured database (inside an app context)."""
+    from flask import current_app
+
+    url = sa.engine.make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     upgrade(directory=MIGRATIONS_DIR)
 
 
