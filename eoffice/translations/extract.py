@@ -35,7 +35,7 @@ DISPLAY_TABLES = frozenset({"HTTP_MESSAGES", "ROLE_NAMES"})
 #: Calls whose argument at the given index is a message shown to people.
 MESSAGE_CALLS = {"error_response": 2}
 
-COMMENT = "Domain message, translated when displayed."
+COMMENT = "Literal without _() at its source: translated where it is displayed."
 
 Result = tuple[int, str | None, str | tuple[str, ...], list[str]]
 
