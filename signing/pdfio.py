@@ -14,6 +14,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from . import _speedups  # noqa: F401 — installs the fast hex-string reader
 from .errors import BrokenPdfError, EncryptedPdfError, NotAPdfError
 
 _READ_ERRORS = (PdfError, ValueError, KeyError, TypeError, IndexError, AssertionError,

@@ -52,6 +52,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
+from ._speedups import CachedKeyTimeStamper
 from .errors import PkiError
 
 KeyType = Literal["rsa", "ecdsa"]
@@ -727,7 +728,7 @@ class DevPKI:
     def timestamper(self) -> TimeStamper:
         """An in-process RFC 3161 time-stamper signing with this PKI's TSA key."""
         if self._timestamper is None:
-            self._timestamper = DummyTimeStamper(
+            self._timestamper = CachedKeyTimeStamper(
                 tsa_cert=asn1_x509.Certificate.load(
                     self.tsa_cert.public_bytes(serialization.Encoding.DER)
                 ),

@@ -111,8 +111,8 @@ COPY_FIELD = "ChuKySaoY"
 DEFAULT_SEAL_SIZE = 36 * MM
 FIELD_FONT_SIZE = 13
 
-_RESERVE_BASE = 8192
-_RESERVE_TIMESTAMP = 8192
+_RESERVE_BASE = 1536
+_RESERVE_TIMESTAMP = 6144
 
 
 class PadesLevel(enum.StrEnum):
@@ -381,11 +381,18 @@ async def _check_not_revoked(
         ) from exc
 
 
-def _reserve(level: PadesLevel, chain_len: int) -> int:
-    size = _RESERVE_BASE + 1500 * chain_len
+def _reserve(level: PadesLevel, certs: Sequence[asn1_x509.Certificate]) -> int:
+    """Hex characters to reserve for /Contents: the CMS (certificates, signed attributes,
+    signature) plus a time-stamp token, with a margin. Reserving up front spares pyHanko
+    a dry-run signature and a dummy time-stamp request to estimate the size."""
+    size = _RESERVE_BASE + sum(len(cert.dump()) for cert in certs)
     if level.rank >= PadesLevel.B_T.rank:
         size += _RESERVE_TIMESTAMP
-    return size
+    return 2 * size
+
+
+def _is_size_overflow(exc: BaseException) -> bool:
+    return isinstance(exc, PyHankoSigningError) and "larger than expected" in str(exc)
 
 
 def _is_timestamp_failure(exc: BaseException) -> bool:
@@ -615,9 +622,21 @@ async def _sign_once(
         new_field_spec=_new_field_spec(writer, options, field_name),
     )
     out = io.BytesIO()
-    await signer.async_sign_pdf(
-        writer, output=out, bytes_reserved=_reserve(level, len(key.chain) + 1)
-    )
+    try:
+        await signer.async_sign_pdf(
+            writer, output=out, bytes_reserved=_reserve(level, [key.certificate, *key.chain])
+        )
+    except PyHankoSigningError as exc:
+        if not _is_size_overflow(exc):
+            raise
+        # an unusually large time-stamp token: let pyHanko measure (slower, always fits)
+        writer = open_writer(pdf)
+        signer = PdfSigner(
+            _metadata(options, field_name, level, vc), key.signer, timestamper=timestamper,
+            stamp_style=style, new_field_spec=_new_field_spec(writer, options, field_name),
+        )
+        out = io.BytesIO()
+        await signer.async_sign_pdf(writer, output=out)
     return out.getvalue()
 
 
@@ -882,7 +901,7 @@ def prepare_external(
             new_field_spec=_new_field_spec(writer, opts, field_name),
         )
         prep, _tbs, output = await signer.async_digest_doc_for_signing(
-            writer, bytes_reserved=_reserve(opts.level, len(others) + 1)
+            writer, bytes_reserved=_reserve(opts.level, [cert, *others]) + 4096
         )
         attrs = await ext.signed_attrs(prep.document_digest, "sha256", use_pades=True)
         output.seek(0)
