@@ -67,6 +67,11 @@ class SignerKey:
         return str(self.certificate.subject.native.get("common_name", ""))
 
     @property
+    def serial_number(self) -> int:
+        """The certificate's serial number (what :meth:`signing.pki.DevPKI.revoke` takes)."""
+        return int(self.certificate.serial_number)
+
+    @property
     def not_after(self) -> datetime:
         """End of the certificate's validity."""
         return self.certificate["tbs_certificate"]["validity"]["not_after"].native

@@ -593,7 +593,7 @@ def _media_box(page) -> tuple[float, float, float, float]:  # type: ignore[no-un
 
 async def _sign_once(
     pdf: bytes, key: SignerKey, options: SignOptions, level: PadesLevel, field_name: str
-) -> bytes:
+) -> tuple[bytes, ValidationContext | None]:
     writer = open_writer(pdf)
     names = _field_names(writer)
     if field_name in names and names[field_name] != "/Sig":
@@ -637,15 +637,18 @@ async def _sign_once(
         )
         out = io.BytesIO()
         await signer.async_sign_pdf(writer, output=out)
-    return out.getvalue()
+    return out.getvalue(), vc
 
 
-def _finish_levels(pdf: bytes, options: SignOptions, level: PadesLevel) -> bytes:
+def _finish_levels(
+    pdf: bytes, options: SignOptions, level: PadesLevel, vc: ValidationContext | None
+) -> bytes:
     """B-LT: embed validation data of every signature; B-LTA: then a document time-stamp."""
     if level.rank < PadesLevel.B_LT.rank:
         return pdf
     out = embed_validation_data(
-        pdf, revocation=options.revocation, trust_roots=options.trust_roots
+        pdf, revocation=options.revocation, trust_roots=options.trust_roots,
+        validation_context=vc,
     )
     if level == PadesLevel.B_LTA:
         assert options.timestamps is not None
@@ -663,8 +666,8 @@ def sign_pdf(pdf: bytes, key: SignerKey, options: SignOptions) -> SignResult:
             "A certification signature must be the document's first signature",
         )
     try:
-        signed = _run(_sign_once(pdf, key, options, options.level, field_name))
-        signed = _finish_levels(signed, options, options.level)
+        signed, vc = _run(_sign_once(pdf, key, options, options.level, field_name))
+        signed = _finish_levels(signed, options, options.level, vc)
         return SignResult(pdf=signed, field_name=field_name, level=options.level)
     except SigningLibraryError as exc:
         if not (isinstance(exc, TimestampError) and options.on_tsa_failure == "downgrade"):
@@ -678,7 +681,7 @@ def sign_pdf(pdf: bytes, key: SignerKey, options: SignOptions) -> SignResult:
                 f"Máy chủ cấp dấu thời gian {ts} không phản hồi",
                 f"The time-stamp authority {ts} did not answer",
             ) from exc
-    signed = _run(
+    signed, _ = _run(
         _sign_once(pdf, key, replace(options, revocation=EmbeddedOnly()), PadesLevel.B_B,
                    field_name)
     )
@@ -811,7 +814,11 @@ def add_document_timestamp(
 
 
 def embed_validation_data(
-    pdf: bytes, *, revocation: RevocationSource, trust_roots: tuple[bytes, ...] = ()
+    pdf: bytes,
+    *,
+    revocation: RevocationSource,
+    trust_roots: tuple[bytes, ...] = (),
+    validation_context: ValidationContext | None = None,
 ) -> bytes:
     """Fetch and embed (DSS, one incremental update) the certificates and CRL/OCSP
     answers of every signature and signature time-stamp in ``pdf``.
@@ -827,14 +834,19 @@ def embed_validation_data(
     chain: list[asn1_x509.Certificate] = []
     for emb in signatures:
         chain.extend(emb.other_embedded_certs)
-    backend = revocation.fetcher_backend()
-    vc = ValidationContext(
-        trust_roots=_trust_roots(chain, trust_roots),
-        other_certs=chain,
-        allow_fetching=backend is not None,
-        fetcher_backend=backend,
-        revocation_mode="soft-fail",
-    )
+    if validation_context is not None:
+        # reuse the signing-time context: its fetchers already hold the signer's answers
+        vc = validation_context
+        vc.certificate_registry.register_multiple(chain)
+    else:
+        backend = revocation.fetcher_backend()
+        vc = ValidationContext(
+            trust_roots=_trust_roots(chain, trust_roots),
+            other_certs=chain,
+            allow_fetching=backend is not None,
+            fetcher_backend=backend,
+            revocation_mode="soft-fail",
+        )
 
     async def collect() -> list:  # type: ignore[type-arg]
         paths = []

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from asn1crypto import crl as asn1_crl
@@ -695,7 +695,3 @@ def _overall(reports: tuple[SignatureReport, ...]) -> ValidationReport:
         signatures=reports,
     )
 
-
-def now_utc() -> datetime:
-    """Current time (UTC), for callers building settings."""
-    return datetime.now(UTC)
