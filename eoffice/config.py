@@ -78,6 +78,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "OUTBOX_MAX_ATTEMPTS": int(_env("OUTBOX_MAX_ATTEMPTS", "8")),
         "OUTBOX_BACKOFF_BASE": float(_env("OUTBOX_BACKOFF_BASE", "2")),
         "OUTBOX_BACKOFF_MAX": float(_env("OUTBOX_BACKOFF_MAX", "600")),
+        "OUTBOX_LEASE_SECONDS": float(_env("OUTBOX_LEASE_SECONDS", "60")),
         "OUTBOX_FLUSH_SECONDS": float(_env("OUTBOX_FLUSH_SECONDS", "15")),
         "EDXML_TRUST_ROOTS": [],
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))),

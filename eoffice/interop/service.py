@@ -216,6 +216,21 @@ def due_messages(limit: int = 100) -> list[int]:
     ).scalars())
 
 
+def claim_due_messages(limit: int = 100) -> list[int]:
+    """Due rows, leased for ``OUTBOX_LEASE_SECONDS`` so the sweeper queues each once.
+
+    A delivery task that is lost (worker killed) leaves its row pending; the lease then
+    runs out and the next sweep queues it again.
+    """
+    with unit_of_work():
+        ids = due_messages(limit)
+        if ids:
+            lease = utcnow() + timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+            db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                               .values(next_attempt_at=lease))
+    return ids
+
+
 def resend(actor: Any, message: OutboxMessage) -> OutboxMessage:
     """A clerk puts a dead letter back in the queue."""
     require(actor, "interop.resend", message)
@@ -246,10 +261,15 @@ def get_outbox_message(message_id: int) -> OutboxMessage:
 def poll(*, client: HubClient | None = None) -> dict[str, int]:
     """Fetch and store everything the hub lists for our bodies; acknowledge each."""
     hub = client or hub_client()
-    counts = {"edoc": 0, "status": 0, "duplicate": 0, "failed": 0}
+    counts = {"edoc": 0, "status": 0, "duplicate": 0, "failed": 0, "retry": 0}
     for message_type in ("edoc", "status"):
         for item in hub.get_received_list(message_type):
-            outcome = _receive_item(hub, item, message_type)
+            try:
+                outcome = _receive_item(hub, item, message_type)
+            except HubClientError as exc:
+                # this item stays listed at the hub and comes back next round
+                log.warning("hub: packet %s not received this round: %s", item.get("docId"), exc)
+                outcome = "retry"
             counts[outcome if outcome in counts else message_type] += 1
     return counts
 

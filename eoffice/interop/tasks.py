@@ -16,7 +16,7 @@ def deliver_packet(message_id: int) -> str:
 @shared_task(name="eoffice.interop.flush_outbox")
 def flush_outbox() -> int:
     """Queue delivery of every due pending packet (beat)."""
-    ids = service.due_messages()
+    ids = service.claim_due_messages()
     for message_id in ids:
         deliver_packet.delay(message_id)
     return len(ids)
