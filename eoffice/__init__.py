@@ -82,6 +82,7 @@ def _import_models() -> None:
     """Every model module, listed explicitly, so metadata and migrations see all tables."""
     import eoffice.audit.models  # noqa: F401
     import eoffice.auth.models  # noqa: F401
+    import eoffice.documents.models  # noqa: F401
     import eoffice.interop.models  # noqa: F401
     import eoffice.orgs.models  # noqa: F401
 

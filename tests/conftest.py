@@ -46,6 +46,26 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'eoffice-test.db'}"
 
 
+@pytest.fixture
+def scratch_database_url(database_url: str, tmp_path: Any) -> Iterator[str]:
+    """An empty database of its own, for tests that need committed data shared between
+    threads or processes (a new PostgreSQL database, or a SQLite file)."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    import uuid
+
+    name = f"eoffice_scratch_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield sa.engine.make_url(database_url).set(database=name).render_as_string(
+        hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 class FreshContextClient(FlaskClient):
     """Each request gets its own app context (own ``g``, own session), as in production.
 

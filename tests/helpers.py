@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -43,3 +44,15 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def make_scratch_app(url: str, instance: Any, **config: Any) -> Any:
+    """A second app on ``url`` (migrated), outside the per-test rollback."""
+    from eoffice import create_app
+    from eoffice.core.schema import upgrade_database
+
+    app = create_app({"ENV": "testing", "INSTANCE_PATH": str(instance), "SECRET_KEY": "scratch",
+                      "SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": str(instance / "files"),
+                      **config})
+    app.extensions["celery"].conf.broker_url = "memory://"
+    with app.app_context():
+        upgrade_database()
+    return app

@@ -25,7 +25,7 @@ def configure_engine(engine: sa.Engine) -> None:
 
     pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; the
     SQLAlchemy-documented recipe takes over: no implicit transactions, and BEGIN is
-    emitted by SQLAlchemy itself.
+    emitted by SQLAlchemy itself (IMMEDIATE: the zero-setup default serialises writers).
     """
     if engine.dialect.name != "sqlite":
         return
@@ -41,4 +41,7 @@ def configure_engine(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: web, worker and beat then queue on
+        # busy_timeout instead of failing to upgrade a read transaction (SQLITE_BUSY), and
+        # register numbering is serialised.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -42,23 +41,6 @@ RECEIVERS = [f"000.00.{30 + i:02d}.H33" for i in range(20)]
 PACKETS_PER_BODY = 10
 
 
-@pytest.fixture
-def chaos_db(database_url, tmp_path):
-    """A database of its own (committed data, shared with the worker process)."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'sender.db'}"
-        return
-    name = f"eoffice_chaos_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(database_url).set(database=name)
-    yield url.render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def _pdf() -> bytes:
     pdf = FPDF()
     pdf.add_page()
@@ -86,7 +68,8 @@ def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
-def test_two_hundred_packets_through_a_failing_hub(chaos_db, tmp_path):
+def test_two_hundred_packets_through_a_failing_hub(scratch_database_url, tmp_path):
+    chaos_db = scratch_database_url
     redis_url = os.environ.get("EOFFICE_TEST_REDIS_URL")
     need_service("Redis", redis_url)
     import redis

@@ -1,0 +1,1 @@
+"""What outgoing and incoming documents share: files, document types, registers, numbering."""
