@@ -92,12 +92,15 @@ def _register_blueprints(app: APIFlask) -> None:
     from eoffice.api import bp as api_bp
     from eoffice.auth.web import bp as auth_bp
     from eoffice.core.views import bp as core_bp
+    from eoffice.documents.pki_views import bp as pki_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(pki_bp)
 
     from eoffice.extensions import csrf
 
     csrf.exempt(api_bp)  # bearer tokens only; cookies are ignored under /api/
+    csrf.exempt(pki_bp)  # public OCSP/TSA protocol endpoints, no session

@@ -140,12 +140,54 @@ def run_command(host: str, no_worker: bool) -> None:
     run_all(current_app._get_current_object(), host=host, with_worker=not no_worker)
 
 
+@click.group("pki")
+def pki_group() -> None:
+    """The development PKI."""
+
+
+@pki_group.command("export-root")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def pki_export_root_command(path: str) -> None:
+    """Write the trust anchor (root certificate, PEM) to FILE."""
+    from eoffice.documents.keys import get_pki
+
+    with open(path, "wb") as fh:
+        fh.write(get_pki().root_pem())
+    click.echo(f"Đã ghi chứng thư gốc vào {path}. / Root certificate written to {path}.")
+
+
+@click.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+@with_appcontext
+def verify_command(path: str, as_json: bool) -> None:
+    """Validate every signature of a PDF; exit 0 only when all are valid."""
+    from eoffice.documents.keys import verify_pdf
+
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        report = verify_pdf(data)
+    except DomainError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(report["verdict"])
+        for item in report["signatures"]:
+            mark = "✓" if item["valid"] else "✗"
+            who = item["signer"]["name"] or item["field"]
+            click.echo(f"  {mark} {who}: {item['reason']}")
+    sys.exit(0 if report["valid"] else 1)
+
+
 def register_commands(app: Flask) -> None:
     """Attach every command group to ``app.cli``."""
     from eoffice.hub.cli import hub_cli
 
     for command in (init_command, seed_demo_command, user_group, token_group, audit_group,
-                    run_command, hub_cli):
+                    run_command, hub_cli, pki_group, verify_command):
         app.cli.add_command(command)
 
     @app.cli.group("edxml")

@@ -16,6 +16,7 @@ from eoffice.auth import service as auth_service
 from eoffice.auth.models import User
 from eoffice.core.permissions import SYSTEM
 from eoffice.core.storage import FileStore
+from eoffice.documents.keys import DEMO_PIN, issue_body_key, issue_person_key
 from eoffice.extensions import db
 from eoffice.orgs import service as org_service
 from eoffice.orgs.artwork import make_seal_png, make_signature_png, seal_diameter_for_tier
@@ -105,6 +106,7 @@ def seed_demo(*, force: bool = False) -> bool:
         org = org_service.create_org(SYSTEM, code=code, name=name, short_name=short, tier=tier,
                                      parent=parent, locality=locality, valid_from=VALID_FROM)
         _seal(store, org, parent.name.upper() if parent else None)
+        issue_body_key(org)
         return org
 
     province = body(PROVINCE[0], PROVINCE[1], PROVINCE[2], "province", None, PROVINCE[3])
@@ -133,5 +135,6 @@ def seed_demo(*, force: bool = False) -> bool:
         )
         if "leader" in roles:
             user.signature_image = store.put(make_signature_png(full_name))
+            issue_person_key(user, DEMO_PIN)
     db.session.flush()
     return True

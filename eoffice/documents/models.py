@@ -90,3 +90,28 @@ class StoredFile(Base):
     size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+
+class SigningKey(Base):
+    """A signer's certificate and PIN-protected PKCS#12 (in the file store).
+
+    ``owner_kind='user'``: a leader's personal key, unlocked with the PIN they type each
+    time they sign (the remote-signing model). ``owner_kind='org'``: a body's key, held
+    by the installation and unlocked with the installation's body-key PIN.
+    """
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_kind: Mapped[str] = mapped_column(sa.String(10))
+    owner_id: Mapped[int] = mapped_column(index=True)
+    p12_digest: Mapped[str] = mapped_column(sa.String(64))
+    serial: Mapped[str] = mapped_column(sa.String(64))
+    subject: Mapped[str] = mapped_column(sa.String(500))
+    not_after: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("owner_kind IN ('user', 'org')", name="owner_kind"),
+    )

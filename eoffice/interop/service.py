@@ -43,13 +43,48 @@ from eoffice.interop.models import DeliveryStatus, InboxMessage, OutboxMessage, 
 log = logging.getLogger(__name__)
 
 EdocReceiver = Callable[[InboxMessage, edxml.EdocPacket], None]
+StatusReceiver = Callable[[InboxMessage, edxml.StatusPacket], None]
 _EDOC_RECEIVERS: list[EdocReceiver] = []
+_STATUS_RECEIVERS: list[StatusReceiver] = []
 
 
 def register_edoc_receiver(receiver: EdocReceiver) -> None:
-    """Hand every newly received document packet to ``receiver`` (listed in create_app)."""
+    """Hand every newly received document packet to ``receiver`` (listed in create_app).
+
+    The receiver runs inside the receipt's transaction and owns the document from then
+    on, including answering status 01. With no receiver registered, interop answers 01
+    itself.
+    """
     if receiver not in _EDOC_RECEIVERS:
         _EDOC_RECEIVERS.append(receiver)
+
+
+def register_status_receiver(receiver: StatusReceiver) -> None:
+    """Hand every received status packet to ``receiver`` after it is recorded."""
+    if receiver not in _STATUS_RECEIVERS:
+        _STATUS_RECEIVERS.append(receiver)
+
+
+def packet_signer(org_code: str) -> edxml.PacketSigner | None:
+    """The XML-signature signer for packets from a body (its body key), if it has one."""
+    from eoffice.documents import keys
+    from eoffice.orgs.models import Organization
+
+    org = db.session.execute(sa.select(Organization).where(Organization.code == org_code)
+                             ).scalar_one_or_none()
+    if org is None:
+        return None
+    record = keys.active_key("org", org.id) or keys.issue_body_key(org)
+    signer = _SIGNERS.get(record.p12_digest)
+    if signer is None:
+        signer = edxml.PacketSigner.from_pkcs12(store().get(record.p12_digest),
+                                                keys.body_key_pin().encode())
+        _SIGNERS[record.p12_digest] = signer
+    return signer
+
+
+# Parsed packet signers per PKCS#12 digest (immutable content, so safe to keep).
+_SIGNERS: dict[str, edxml.PacketSigner] = {}
 
 
 def store() -> FileStore:
@@ -148,7 +183,7 @@ def emit_status(
         sender=sender, response_for=response_for, status_code=status_code,
         description=description, timestamp=datetime.now(UTC),
         staff_department=staff_department, staff_name=staff_name,
-    ))
+    ), signer=packet_signer(sender.organ_id))
     return enqueue_packet(packet=packet, message_type="status", from_code=sender.organ_id,
                           to_codes=[response_for.organ_id],
                           document_id=response_for.document_id, status_code=status_code,
@@ -322,6 +357,8 @@ def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
         inbox.subject = packet.description[:500]
         db.session.flush()
         _apply_status(inbox, packet)
+        for status_receiver in _STATUS_RECEIVERS:
+            status_receiver(inbox, packet)
         inbox.state = "processed"
         return "status"
     inbox.document_id = packet.document_id
@@ -373,7 +410,9 @@ def response_for_packet(packet: edxml.EdocPacket) -> edxml.ResponseFor:
 
 
 def _check_signature(inbox: InboxMessage, raw: bytes) -> None:
-    roots = current_app.config.get("EDXML_TRUST_ROOTS") or []
+    from eoffice.documents.keys import trust_roots
+
+    roots = list(current_app.config.get("EDXML_TRUST_ROOTS") or []) + list(trust_roots())
     check = edxml.verify_packet_signature(raw, roots)
     inbox.signature_valid = check.valid if check.present else None
     inbox.signature_note = check.reason
