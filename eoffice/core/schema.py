@@ -17,7 +17,8 @@ def upgrade_database() -> None:
     url = sa.engine.make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    upgrade(directory=MIGRATIONS_DIR)
+    # "heads": parallel branches (one per capability) are applied until merged
+    upgrade(directory=MIGRATIONS_DIR, revision="heads")
 
 
 def configure_engine(engine: sa.Engine) -> None:
