@@ -46,7 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: APIFlask) -> None:
     from eoffice.audit.service import client_address
-    from eoffice.auth.web import init_login
+    from eoffice.auth.views import init_login
     from eoffice.core.schema import MIGRATIONS_DIR, configure_engine
     from eoffice.extensions import babel, csrf, db, limiter, migrate
     from eoffice.i18n import select_locale
@@ -88,15 +88,17 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: APIFlask) -> None:
-    from eoffice.admin.views import bp as admin_bp
     from eoffice.api import bp as api_bp
-    from eoffice.auth.web import bp as auth_bp
+    from eoffice.audit.views import bp as audit_bp
+    from eoffice.auth.views import bp as auth_bp
     from eoffice.core.views import bp as core_bp
+    from eoffice.orgs.views import bp as orgs_bp
     from eoffice.documents.pki_views import bp as pki_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
+    app.register_blueprint(orgs_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(pki_bp)
 

@@ -31,7 +31,7 @@ NAV = (
     ("outgoing.index", _l("Văn bản đi"), None),
     ("outgoing.drafts", _l("Dự thảo"), ("specialist", "head", "leader")),
     ("reports.index", _l("Thống kê"), ("leader", "clerk", "admin", "head")),
-    ("admin.orgs", _l("Quản trị"), ("admin",)),
+    ("orgs.index", _l("Quản trị"), ("admin",)),
 )
 
 
@@ -47,9 +47,12 @@ def layout_helpers() -> dict[str, object]:
             if roles and not current_user.has_role(*roles):
                 continue
             blueprint = endpoint.split(".")[0]
-            items.append({"url": url_for(endpoint), "label": label,
-                          "active": (request.endpoint or "").startswith(blueprint + ".")
-                          and (blueprint != "core" or request.endpoint == endpoint)})
+            if blueprint == "orgs":
+                active = (request.path or "").startswith("/admin")
+            else:
+                active = (request.endpoint or "").startswith(blueprint + ".") and (
+                    blueprint != "core" or request.endpoint == endpoint)
+            items.append({"url": url_for(endpoint), "label": label, "active": active})
         return items
 
     return {"nav_items": nav_items, "role_name": lambda r: _(ROLE_NAMES.get(r, r)),

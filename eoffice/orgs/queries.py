@@ -70,3 +70,12 @@ def successions_of(org: Organization) -> list[Any]:
                                               OrgSuccession.successor_id == org.id))
         .order_by(OrgSuccession.effective)
     ).scalars())
+
+
+def org_choices(root: Organization, *, include_units: bool = False,
+                exclude: int | None = None) -> list[Any]:
+    """Select options for the bodies (and units) of ``root``'s subtree, indented by depth."""
+    from wtforms.fields.choices import SelectChoice
+
+    return [SelectChoice(org.id, "— " * depth + org.name) for depth, org in tree(root)
+            if (include_units or org.is_body) and org.id != exclude]

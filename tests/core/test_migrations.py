@@ -10,11 +10,11 @@ def _ignore_hub(obj, name, type_, reflected, compare_to):
     return not (type_ == "table" and name and name.startswith("hub_"))
 
 
-def test_models_match_migrations(app):
-    with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                         "include_object": _ignore_hub})
-        diff = compare_metadata(context, db.metadata)
+def test_models_match_migrations(app, db_session):
+    conn = db_session.connection()  # the test's own connection (SQLite allows one writer)
+    context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                     "include_object": _ignore_hub})
+    diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations disagree: {diff}"
 
 

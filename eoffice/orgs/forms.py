@@ -1,4 +1,4 @@
-"""Administration forms."""
+"""Forms for the body-tree administration pages."""
 
 from __future__ import annotations
 
@@ -37,15 +37,3 @@ class MergeForm(FlaskForm):
     predecessors = SelectMultipleField(_l("Các cơ quan được sáp nhập"), coerce=int)
     on = DateField(_l("Ngày có hiệu lực"), validators=[DataRequired()])
     note = StringField(_l("Căn cứ, ghi chú"), validators=[Optional(), Length(max=500)])
-
-
-class AuditFilterForm(FlaskForm):
-    """Filter the audit log (GET, no CSRF)."""
-
-    class Meta:
-        csrf = False
-
-    action = StringField(_l("Hành động"), validators=[Optional()])
-    actor = StringField(_l("Người thực hiện"), validators=[Optional()])
-    date_from = DateField(_l("Từ ngày"), validators=[Optional()])
-    date_to = DateField(_l("Đến ngày"), validators=[Optional()])

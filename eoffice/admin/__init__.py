@@ -1,1 +1,0 @@
-"""Administration pages: the body tree, accounts, the audit log."""
