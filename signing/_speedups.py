@@ -8,6 +8,13 @@
 2. The in-process time-stamp authority (:class:`CachedKeyTimeStamper`) keeps its parsed
    private key: pyHanko's ``DummyTimeStamper`` re-parses (and, for RSA, re-validates)
    it for every time-stamp, which costs tens of milliseconds.
+3. The ESS ``signing-certificate(-v2)`` attributes (RFC 2634 / RFC 5035) that every CMS
+   signature and every time-stamp token carries are built once per certificate and
+   re-used from their DER (:func:`signing_certificate_v2`, :func:`signing_certificate`):
+   a freshly built one embeds the issuer ``Name`` through explicitly tagged copies, and
+   asn1crypto re-serialises that chain at every copy (``SignerInfo`` construction, the
+   signed-attributes dump) — ~15 ms of CPU per signature here, against ~1 ms when the
+   value is loaded from bytes (whose serialisation asn1crypto keeps).
 """
 
 from __future__ import annotations
@@ -15,14 +22,17 @@ from __future__ import annotations
 import binascii
 import os
 from datetime import datetime
+from functools import lru_cache
 
-from asn1crypto import cms, core
+from asn1crypto import cms, core, tsp
+from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PDF_WHITESPACE, PdfStreamError
 from pyhanko.sign import general
+from pyhanko.sign.attributes import SigningCertificateV2Provider
 from pyhanko.sign.general import simple_cms_attribute
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
@@ -53,6 +63,47 @@ def read_hex_string_from_stream(stream):  # type: ignore[no-untyped-def]
     return generic.pdf_string(binascii.unhexlify(data))
 
 
+@lru_cache(maxsize=256)
+def _signing_certificate_v2_der(cert_der: bytes, hash_algo: str) -> bytes:
+    cert = asn1_x509.Certificate.load(cert_der)
+    return bytes(general.as_signing_certificate_v2(cert, hash_algo).dump())
+
+
+@lru_cache(maxsize=64)
+def _signing_certificate_der(cert_der: bytes) -> bytes:
+    cert = asn1_x509.Certificate.load(cert_der)
+    return bytes(general.as_signing_certificate(cert).dump())
+
+
+def signing_certificate_v2(
+    cert: asn1_x509.Certificate, hash_algo: str = "sha256"
+) -> tsp.SigningCertificateV2:
+    """``as_signing_certificate_v2(cert)``, built once per certificate and loaded from DER."""
+    return tsp.SigningCertificateV2.load(_signing_certificate_v2_der(cert.dump(), hash_algo))
+
+
+def signing_certificate(cert: asn1_x509.Certificate) -> tsp.SigningCertificate:
+    """``as_signing_certificate(cert)`` (ESS v1, time-stamp tokens), cached the same way."""
+    return tsp.SigningCertificate.load(_signing_certificate_der(cert.dump()))
+
+
+class CachedSigningCertificateV2Provider(SigningCertificateV2Provider):
+    """pyHanko's signing-certificate-v2 attribute provider over the cached value."""
+
+    async def build_attr_value(self, dry_run: bool = False) -> tsp.SigningCertificateV2:
+        """The cached ``SigningCertificateV2`` of the signer's certificate."""
+        return signing_certificate_v2(self.signing_cert)
+
+
+def cached_attr_providers(providers):  # type: ignore[no-untyped-def]
+    """Swap pyHanko's signing-certificate-v2 provider for the cached one (same value)."""
+    for provider in providers:
+        if type(provider) is SigningCertificateV2Provider:
+            yield CachedSigningCertificateV2Provider(provider.signing_cert)
+        else:
+            yield provider
+
+
 class CachedKeyTimeStamper(DummyTimeStamper):
     """``DummyTimeStamper`` (an in-process TSA) that parses its RSA key only once."""
 
@@ -74,9 +125,7 @@ class CachedKeyTimeStamper(DummyTimeStamper):
             [
                 simple_cms_attribute("content_type", "tst_info"),
                 simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
-                simple_cms_attribute(
-                    "signing_certificate", general.as_signing_certificate(self.tsa_cert)
-                ),
+                simple_cms_attribute("signing_certificate", signing_certificate(self.tsa_cert)),
                 simple_cms_attribute("message_digest", digest.finalize()),
             ]
         )

@@ -37,6 +37,7 @@ from pyhanko.sign.signers.pdf_cms import Signer, SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
 
+from ._speedups import cached_attr_providers
 from .errors import KeyNotFoundError, KeyStoreError, WrongPinError
 
 _CACHE_SIZE = 64
@@ -112,6 +113,10 @@ class CachedKeySigner(SimpleSigner):
             prefer_pss=prefer_pss,
         )
         self._private_key = private_key
+
+    def _signed_attr_providers(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """pyHanko's providers, with the signing-certificate-v2 value cached per key."""
+        return cached_attr_providers(super()._signed_attr_providers(*args, **kwargs))
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         """Sign ``data`` with the cached key (RSA PKCS#1 v1.5, RSA-PSS or ECDSA)."""
