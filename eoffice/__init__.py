@@ -85,6 +85,7 @@ def _import_models() -> None:
     import eoffice.documents.models  # noqa: F401
     import eoffice.interop.models  # noqa: F401
     import eoffice.orgs.models  # noqa: F401
+    import eoffice.outgoing.models  # noqa: F401
 
 
 def _register_blueprints(app: APIFlask) -> None:

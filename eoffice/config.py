@@ -100,6 +100,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_SORT_KEYS": False,
         "DEMO_PASSWORD": "demo12345",
+        "OUTGOING_SEAL_LEVEL": _env("OUTGOING_SEAL_LEVEL", "B-LTA"),
     }
     config.update(overrides)
     config.setdefault("BEAT_SCHEDULE", beat_schedule(config))

@@ -1,0 +1,822 @@
+"""Outgoing documents: every state change, called by web views, the API and the CLI.
+
+Each operation takes the acting user explicitly, checks the permission (``policy``) and
+the state machine (``workflow``), changes the rows, writes the audit event and the
+document's history, and flushes; the caller's unit of work commits once.
+
+Issuing is ONE transaction: take the next number of the register (row-locked), fill the
+number and date fields, apply the body's signature (B-LT, or B-LTA with
+``OUTGOING_SEAL_LEVEL``), seal the separate attachments, write the register row, build the
+edXML packets and write them to the outbox. Any failure (the TSA down, a wrong state, a
+broken packet) rolls all of it back: no number is consumed, nothing is half-issued.
+
+Packets: ONE PACKET PER RECIPIENT (each with the full recipient list in ``ToPlaces``).
+A recipient the hub refuses (unknown code, retired body) then becomes its own dead letter
+that the clerk resends or drops alone, while the others are delivered; every packet
+carries the same ``DocumentId``, so the receivers' statuses land on one document.
+Confidential documents (mật, tối mật, tuyệt mật) are numbered and registered but never
+sent electronically (QĐ 28/2018/QĐ-TTg does not apply to State secrets).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+import signing
+from eoffice.audit import service as audit
+from eoffice.auth.models import User
+from eoffice.core.db import utcnow
+from eoffice.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from eoffice.core.permissions import require
+from eoffice.core.storage import FileStore
+from eoffice.documents import keys, numbering
+from eoffice.extensions import db
+from eoffice.interop import edxml
+from eoffice.interop import service as interop
+from eoffice.interop.hub_client import HubClientError
+from eoffice.interop.models import OutboxMessage
+from eoffice.orgs.artwork import seal_diameter_for_tier
+from eoffice.orgs.models import Organization
+from eoffice.outgoing import files, workflow
+from eoffice.outgoing import policy as _policy  # noqa: F401  (declares outgoing.* rules)
+from eoffice.outgoing.compose import MM, ComposeInput, compose_pdf
+from eoffice.outgoing.detect import detect_layout
+from eoffice.outgoing.models import (
+    AUTHORITIES,
+    CONFIDENTIALITIES,
+    URGENCIES,
+    OutgoingAttachment,
+    OutgoingDocument,
+    OutgoingEvent,
+    OutgoingRecipient,
+    OutgoingRegisterEntry,
+    OutgoingVersion,
+)
+from signing import errors as signing_errors
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+PRIORITY = {"": 0, "khan": 1, "thuong_khan": 2, "hoa_toc": 3}
+URGENCY_LABELS = {"": "Thường", "khan": "Khẩn", "thuong_khan": "Thượng khẩn", "hoa_toc": "Hỏa tốc"}
+CONFIDENTIALITY_LABELS = {"": "Thường", "mat": "Mật", "toi_mat": "Tối mật",
+                          "tuyet_mat": "Tuyệt mật"}
+CONFIDENTIAL_REFUSAL = (
+    "Văn bản mật không được gửi qua mạng: văn bản có nội dung bí mật nhà nước không thuộc "
+    "phạm vi gửi, nhận văn bản điện tử (QĐ 28/2018/QĐ-TTg; Luật Bảo vệ bí mật nhà nước "
+    "29/2018/QH14). Hãy gửi bản giấy theo chế độ mật."
+)
+
+
+def store() -> FileStore:
+    """The content-addressed store holding every PDF version."""
+    return FileStore(current_app.config["STORAGE_DIR"])
+
+
+# ---------------------------------------------------------------------------------------
+# small helpers
+
+
+def _event(actor: Any, doc: OutgoingDocument, action: str, before: str, comment: str = "",
+           **details: Any) -> None:
+    doc.events.append(OutgoingEvent(action=action, from_status=before, to_status=doc.status,
+                                    comment=comment, actor_id=getattr(actor, "id", None),
+                                    actor_name=getattr(actor, "full_name", "") or ""))
+    db.session.flush()
+    audit.record(actor, f"outgoing.{action}", doc, org_id=doc.org_id,
+                 details={"from": before, "to": doc.status, "comment": comment, **details})
+
+
+def _add_version(actor: Any, doc: OutgoingDocument, pdf: bytes, reason: str) -> None:
+    digest = store().put(pdf)
+    seq = (max((v.seq for v in doc.versions), default=0)) + 1
+    doc.versions.append(OutgoingVersion(seq=seq, digest=digest, size=len(pdf), reason=reason,
+                                        actor_id=getattr(actor, "id", None)))
+    doc.current_digest = digest
+
+
+def current_pdf(doc: OutgoingDocument) -> bytes:
+    """The document's current PDF."""
+    return store().get(doc.current_digest)
+
+
+def vn_date(moment: datetime) -> date:
+    """The calendar date in Vietnam of an instant."""
+    return moment.astimezone(VN).date()
+
+
+def date_line(place: str, day: date) -> str:
+    """``Kiên Giang, ngày 05 tháng 01 năm 2025`` (Decree 30: leading zero for days below
+    10 and for months 1 and 2)."""
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def layout_to_json(layout: signing.DraftLayout) -> str:
+    """Serialise a layout for the database and the API."""
+    return json.dumps(asdict(layout))
+
+
+def layout_from_json(text: str) -> signing.DraftLayout | None:
+    """Inverse of :func:`layout_to_json` (``None`` for an empty value)."""
+    if not text:
+        return None
+    return parse_layout(json.loads(text))
+
+
+def parse_layout(data: Any, *, seal_size: float | None = None) -> signing.DraftLayout:
+    """A layout from JSON (API ``meta.layout`` / the web picker); 422 if malformed."""
+    try:
+        def box(value: Any) -> signing.Box:
+            if isinstance(value, dict):
+                value = [value["x0"], value["y0"], value["x1"], value["y1"]]
+            x0, y0, x1, y1 = (float(v) for v in value)
+            if x1 <= x0 or y1 <= y0:
+                raise ValueError("empty box")
+            return signing.Box(x0, y0, x1, y1)
+
+        number_page = data.get("number_page")
+        return signing.DraftLayout(
+            page=int(data.get("page", 0)), number_box=box(data["number_box"]),
+            date_box=box(data["date_box"]), leader_box=box(data["leader_box"]),
+            seal_size=float(seal_size or data.get("seal_size") or signing.sign.DEFAULT_SEAL_SIZE),
+            number_page=None if number_page is None else int(number_page))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ValidationFailed(
+            "Vị trí số, ngày và chữ ký (layout) không hợp lệ: cần number_box, date_box, "
+            "leader_box dạng [x0, y0, x1, y1].", details={"field": "layout"}) from None
+
+
+def seal_size_for(org: Organization) -> float:
+    """The body's seal diameter at true size, in points."""
+    try:
+        return seal_diameter_for_tier(org.tier_key) * MM
+    except ValueError:
+        return signing.sign.DEFAULT_SEAL_SIZE
+
+
+def get_document(doc_id: int) -> OutgoingDocument:
+    """Load a document (404 if unknown)."""
+    doc = db.session.get(OutgoingDocument, doc_id)
+    if doc is None:
+        raise NotFound("Không tìm thấy văn bản đi.")
+    return doc
+
+
+def load_for(actor: Any, doc_id: int) -> OutgoingDocument:
+    """Load a document the actor may see; another body's document answers 404."""
+    doc = get_document(doc_id)
+    if getattr(actor, "org_id", None) != doc.org_id and not getattr(actor, "is_system", False):
+        raise NotFound("Không tìm thấy văn bản đi.")
+    require(actor, "outgoing.view", doc)
+    return doc
+
+
+# ---------------------------------------------------------------------------------------
+# drafting
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A resolved addressee."""
+
+    code: str
+    name: str
+    internal: bool
+
+
+def _hub_directory() -> dict[str, str]:
+    try:
+        agencies = interop.hub_client().get_agencies()
+    except (Conflict, HubClientError, OSError):
+        return {}
+    return {str(a.get("code") or a.get("OrganId") or a.get("organ_id") or ""):
+            str(a.get("name") or a.get("OrganName") or a.get("organ_name") or "")
+            for a in agencies}
+
+
+def resolve_recipients(codes: list[str], sender: Organization) -> list[Recipient]:
+    """Bodies of this installation by code, else the hub directory; 422 for unknown codes."""
+    cleaned: list[str] = []
+    for code in codes:
+        code = (code or "").strip()
+        if code and code not in cleaned:
+            cleaned.append(code)
+    if not cleaned:
+        raise ValidationFailed("Chưa chọn nơi nhận.", details={"field": "recipients"})
+    local = {o.code: o for o in db.session.execute(
+        sa.select(Organization).where(Organization.code.in_(cleaned))).scalars()}
+    directory: dict[str, str] | None = None
+    out: list[Recipient] = []
+    for code in cleaned:
+        if code == sender.code:
+            raise ValidationFailed("Không gửi văn bản cho chính cơ quan ban hành.",
+                                   details={"field": "recipients", "code": code})
+        org = local.get(code)
+        if org is not None and org.is_body and org.is_active:
+            out.append(Recipient(code, org.name, True))
+            continue
+        if directory is None:
+            directory = _hub_directory()
+        if code in directory:
+            out.append(Recipient(code, directory[code] or code, False))
+            continue
+        raise ValidationFailed(f"Mã cơ quan nhận “{code}” không có trong danh bạ.",
+                               details={"field": "recipients", "code": code})
+    return out
+
+
+def _check_meta(*, subject: str, urgency: str, confidentiality: str, authority: str) -> str:
+    subject = (subject or "").strip()
+    if not subject:
+        raise ValidationFailed("Trích yếu không được để trống.", details={"field": "subject"})
+    if len(subject) > 500:
+        raise ValidationFailed("Trích yếu dài quá 500 ký tự.", details={"field": "subject"})
+    if urgency not in URGENCIES:
+        raise ValidationFailed("Độ khẩn không hợp lệ (thường, khan, thuong_khan, hoa_toc).",
+                               details={"field": "urgency"})
+    if confidentiality not in CONFIDENTIALITIES:
+        raise ValidationFailed("Độ mật không hợp lệ (mat, toi_mat, tuyet_mat).",
+                               details={"field": "confidentiality"})
+    if authority not in AUTHORITIES:
+        raise ValidationFailed("Thẩm quyền ký không hợp lệ (TM., KT., TL., TUQ., Q.).",
+                               details={"field": "authority"})
+    return subject
+
+
+def _find_signer(org: Organization, username: str) -> User:
+    signer = db.session.execute(sa.select(User).where(User.username == (username or "").strip())
+                                ).scalar_one_or_none()
+    if signer is None or signer.org_id != org.id or not signer.has_role("leader") \
+            or not signer.active:
+        raise ValidationFailed(f"Người ký “{username}” không phải lãnh đạo của cơ quan.",
+                               details={"field": "signer"})
+    return signer
+
+
+def _check_response_for(value: str) -> str:
+    value = (value or "").strip()
+    if value and edxml.parse_document_id(value) is None:
+        raise ValidationFailed("Văn bản được trả lời phải ghi theo mã DocumentId "
+                               "(mã cơ quan,yyyy/MM/dd,số/ký hiệu).",
+                               details={"field": "response_for"})
+    return value
+
+
+def _compose(doc: OutgoingDocument, content: str) -> tuple[bytes, signing.DraftLayout]:
+    org, doc_type = doc.org, doc.document_type
+    parent = org.parent.name if org.parent is not None and org.short_name.upper() != "UBND" \
+        else ""
+    data = ComposeInput(
+        body_name=org.name, parent_name=parent, locality=org.locality or "",
+        type_name=doc_type.name, is_cong_van=not doc_type.abbreviation, subject=doc.subject,
+        content=content, signer_name=doc.signer.full_name,
+        signer_title=doc.signer.title or "Thủ trưởng", authority=doc.authority,
+        recipients=tuple(r.org_name for r in doc.recipients),
+        keep_unit=doc.unit.short_name if doc.unit is not None else "",
+        urgency=doc.urgency, confidentiality=doc.confidentiality,
+        year=vn_date(utcnow()).year)
+    pdf, layout = compose_pdf(data)
+    return pdf, signing.DraftLayout(page=layout.page, number_box=layout.number_box,
+                                    date_box=layout.date_box, leader_box=layout.leader_box,
+                                    seal_size=seal_size_for(org), number_page=layout.number_page)
+
+
+def _apply_file(actor: Any, doc: OutgoingDocument, *, file: bytes | None, filename: str,
+                body: str | None, layout: Any, reason: str) -> None:
+    if body is not None:
+        if not body.strip():
+            raise ValidationFailed("Nội dung văn bản không được để trống.",
+                                   details={"field": "body"})
+        pdf, drawn = _compose(doc, body)
+        doc.source, doc.body_text = "compose", body
+        doc.layout_json, doc.layout_detected = layout_to_json(drawn), True
+        _add_version(actor, doc, pdf, reason if reason != "upload" else "compose")
+        return
+    if file is None:
+        raise ValidationFailed("Cần tải lên tệp PDF/DOCX hoặc soạn nội dung văn bản.",
+                               details={"field": "file"})
+    pdf, source = files.to_pdf(file, filename)
+    doc.source, doc.body_text = source, ""
+    if layout is not None:
+        chosen = parse_layout(layout, seal_size=seal_size_for(doc.org))
+        doc.layout_json, doc.layout_detected = layout_to_json(chosen), False
+    else:
+        found = detect_layout(pdf, seal_size=seal_size_for(doc.org))
+        doc.layout_json = layout_to_json(found.layout) if found.layout else ""
+        doc.layout_detected = found.layout is not None
+    _add_version(actor, doc, pdf, reason if reason != "upload" else source)
+
+
+def create_draft(
+    actor: Any,
+    *,
+    doc_type: str,
+    subject: str,
+    recipients: list[str],
+    signer: str,
+    urgency: str = "",
+    confidentiality: str = "",
+    due_date: date | None = None,
+    response_for: str = "",
+    authority: str | None = None,
+    file: bytes | None = None,
+    filename: str = "",
+    body: str | None = None,
+    layout: Any = None,
+    attachments: list[tuple[str, bytes]] | None = None,
+) -> OutgoingDocument:
+    """A new draft from an uploaded PDF/DOCX (``file``) or composed from ``body``."""
+    org = actor.org.body if actor.org is not None else None
+    require(actor, "outgoing.create", org)
+    subject = _check_meta(subject=subject, urgency=urgency or "",
+                          confidentiality=confidentiality or "", authority=authority or "")
+    dtype = numbering.find_document_type(org, doc_type)
+    signer_user = _find_signer(org, signer)
+    resolved = resolve_recipients(recipients, org)
+    source = ""
+    if file is not None and body is None:  # refuse a bad upload before any row exists
+        file, source = files.to_pdf(file, filename)
+    if authority is None:
+        authority = "TM." if org.short_name.upper() == "UBND" else ""
+    doc = OutgoingDocument(
+        org_id=org.id, org=org, unit_id=actor.unit_id, unit=actor.unit, created_by_id=actor.id,
+        signer_id=signer_user.id, signer=signer_user, document_type_id=dtype.id,
+        document_type=dtype, subject=subject, urgency=urgency or "",
+        confidentiality=confidentiality or "", due_date=due_date,
+        response_for=_check_response_for(response_for), authority=authority, status="draft",
+        current_digest="")
+    doc.recipients = [OutgoingRecipient(org_code=r.code, org_name=r.name, internal=r.internal)
+                      for r in resolved]
+    db.session.add(doc)
+    _apply_file(actor, doc, file=file, filename=filename, body=body, layout=layout,
+                reason="upload")
+    doc.source = source or doc.source
+    for name, data in attachments or []:
+        _add_attachment(doc, name, data)
+    db.session.flush()
+    _event(actor, doc, "create", "", source=doc.source, subject=doc.subject)
+    return doc
+
+
+def _add_attachment(doc: OutgoingDocument, name: str, data: bytes) -> None:
+    files.check_pdf(data, what=f"Tệp đính kèm “{name}”")
+    doc.attachments.append(OutgoingAttachment(name=(name or "dinh-kem.pdf")[:255],
+                                              digest=store().put(data), size=len(data)))
+
+
+def update_draft(actor: Any, doc: OutgoingDocument, *, file: bytes | None = None,
+                 filename: str = "", body: str | None = None, layout: Any = None,
+                 subject: str | None = None, recipients: list[str] | None = None,
+                 urgency: str | None = None, confidentiality: str | None = None,
+                 due_date: date | None = None, signer: str | None = None,
+                 attachments: list[tuple[str, bytes]] | None = None,
+                 comment: str = "") -> OutgoingDocument:
+    """The drafter edits a draft or a returned document: metadata and/or a new version."""
+    require(actor, "outgoing.edit", doc)
+    workflow.check("edit", doc.status)
+    doc.subject = _check_meta(subject=doc.subject if subject is None else subject,
+                              urgency=doc.urgency if urgency is None else urgency,
+                              confidentiality=(doc.confidentiality if confidentiality is None
+                                               else confidentiality),
+                              authority=doc.authority)
+    if urgency is not None:
+        doc.urgency = urgency
+    if confidentiality is not None:
+        doc.confidentiality = confidentiality
+    if due_date is not None:
+        doc.due_date = due_date
+    if signer is not None:
+        doc.signer = _find_signer(doc.org, signer)
+    if recipients is not None:
+        resolved = resolve_recipients(recipients, doc.org)
+        doc.recipients = [OutgoingRecipient(org_code=r.code, org_name=r.name,
+                                            internal=r.internal) for r in resolved]
+        db.session.flush()
+    if file is not None or body is not None:
+        _apply_file(actor, doc, file=file, filename=filename, body=body, layout=layout,
+                    reason="edit")
+    elif layout is not None:
+        set_layout(actor, doc, layout)
+    for name, data in attachments or []:
+        _add_attachment(doc, name, data)
+    db.session.flush()
+    _event(actor, doc, "edit", doc.status, comment)
+    return doc
+
+
+def set_layout(actor: Any, doc: OutgoingDocument, layout: Any) -> OutgoingDocument:
+    """The drafter places the number, date and signature boxes by hand."""
+    require(actor, "outgoing.edit", doc)
+    workflow.check("edit", doc.status)
+    chosen = parse_layout(layout, seal_size=seal_size_for(doc.org))
+    pages = files.check_pdf(current_pdf(doc))
+    if not (0 <= chosen.page < pages):
+        raise ValidationFailed(f"Trang {chosen.page + 1} không có trong văn bản.",
+                               details={"field": "layout"})
+    doc.layout_json, doc.layout_detected = layout_to_json(chosen), False
+    db.session.flush()
+    audit.record(actor, "outgoing.layout", doc, org_id=doc.org_id, details=asdict(chosen))
+    return doc
+
+
+# ---------------------------------------------------------------------------------------
+# review
+
+
+def _heads_of(doc: OutgoingDocument) -> list[User]:
+    if doc.unit_id is None:
+        return []
+    users = db.session.execute(sa.select(User).where(User.unit_id == doc.unit_id,
+                                                     User.active.is_(True))).scalars()
+    return [u for u in users if u.has_role("head")]
+
+
+def submit(actor: Any, doc: OutgoingDocument, *, comment: str = "",
+           to_head: bool | None = None) -> OutgoingDocument:
+    """The drafter submits: to the unit head when there is one (unless ``to_head`` is
+    False), else straight to the chosen signer."""
+    require(actor, "outgoing.submit", doc)
+    before = doc.status
+    doc.status = workflow.check("submit", doc.status)
+    if not doc.layout_json:
+        raise ValidationFailed("Chưa xác định vị trí số, ngày và chữ ký trên dự thảo: hãy chọn "
+                               "vị trí trên trang xem trước.", details={"field": "layout"})
+    heads = _heads_of(doc)
+    use_head = bool(heads) if to_head is None else (to_head and bool(heads))
+    doc.review_stage = "head" if use_head and actor not in heads else "leader"
+    _event(actor, doc, "submit", before, comment, stage=doc.review_stage)
+    return doc
+
+
+def approve(actor: Any, doc: OutgoingDocument, *, comment: str = "") -> OutgoingDocument:
+    """The unit head forwards to the signer; the signer approves (ready to sign)."""
+    require(actor, "outgoing.review", doc)
+    before = doc.status
+    target = workflow.check("approve", doc.status)
+    if doc.review_stage == "head":
+        if not _policy.is_unit_head(actor, doc):
+            raise PermissionDenied("Dự thảo đang chờ lãnh đạo đơn vị duyệt.")
+        doc.review_stage = "leader"
+        _event(actor, doc, "forward", before, comment)
+        return doc
+    if not _policy.is_signer(actor, doc):
+        raise PermissionDenied("Chỉ người ký được chọn mới duyệt được dự thảo ở bước này.")
+    doc.status = target
+    _event(actor, doc, "approve", before, comment)
+    return doc
+
+
+def return_draft(actor: Any, doc: OutgoingDocument, *, comment: str) -> OutgoingDocument:
+    """Send back to the drafter with a comment (in review, or approved instead of signing)."""
+    require(actor, "outgoing.review", doc)
+    before = doc.status
+    target = workflow.check("return", doc.status)
+    if not (comment or "").strip():
+        raise ValidationFailed("Cần ghi ý kiến khi trả lại dự thảo.", details={"field": "comment"})
+    if doc.status == "approved" and not _policy.is_signer(actor, doc):
+        raise PermissionDenied("Chỉ người ký trả lại được dự thảo đã duyệt.")
+    doc.status, doc.review_stage = target, ""
+    _event(actor, doc, "return", before, comment.strip())
+    return doc
+
+
+# ---------------------------------------------------------------------------------------
+# signing
+
+
+def _sign_options(level: signing.PadesLevel) -> signing.SignOptions:
+    return signing.SignOptions(level=level, timestamps=keys.timestamps(),
+                               revocation=keys.revocation(), trust_roots=keys.trust_roots())
+
+
+def _signing_error(exc: signing_errors.SigningLibraryError) -> DomainError:
+    if isinstance(exc, signing_errors.WrongPinError):
+        return ValidationFailed("Mã PIN không đúng.", details={"field": "pin"})
+    if isinstance(exc, signing_errors.TimestampError):
+        return Conflict(f"Không lấy được dấu thời gian: {exc.message_vi}. Vui lòng thử lại sau.",
+                        details={"reason": "tsa"})
+    if isinstance(exc, signing_errors.PdfReadError | signing_errors.DraftNotPreparedError
+                  | signing_errors.DocumentStateError | signing_errors.ExternalSigningError):
+        return ValidationFailed(f"Không ký được văn bản: {exc.message_vi}.")
+    return Conflict(f"Ký số không thành công: {exc.message_vi}.")
+
+
+def _prepared(doc: OutgoingDocument) -> bytes:
+    layout = layout_from_json(doc.layout_json)
+    if layout is None:
+        raise ValidationFailed("Dự thảo chưa có vị trí số, ngày và chữ ký.",
+                               details={"field": "layout"})
+    return signing.prepare_draft(current_pdf(doc), layout)
+
+
+def _signer_key(actor: Any, pin: str) -> signing.SignerKey:
+    record = keys.active_key("user", actor.id)
+    if record is None:
+        raise Conflict("Bạn chưa có chứng thư số để ký. Liên hệ quản trị.")
+    if not actor.signature_image:
+        raise Conflict("Chưa có mẫu chữ ký (ảnh) của người ký. Liên hệ quản trị.")
+    if not pin:
+        raise ValidationFailed("Cần nhập mã PIN.", details={"field": "pin"})
+    try:
+        return keys.load_signer_key(record, pin)
+    except signing_errors.SigningLibraryError as exc:
+        raise _signing_error(exc) from None
+
+
+def sign(actor: Any, doc: OutgoingDocument, *, pin: str,
+         key: signing.SignerKey | None = None) -> OutgoingDocument:
+    """The chosen leader's certification signature (DocMDP 2, B-T) with their image."""
+    require(actor, "outgoing.sign", doc)
+    before = doc.status
+    target = workflow.check("sign", doc.status)
+    signer_key = key or _signer_key(actor, pin)
+    try:
+        prepared = _prepared(doc)
+        result = signing.certify_draft(prepared, signer_key,
+                                       signature_png=store().get(actor.signature_image),
+                                       options=_sign_options(signing.PadesLevel.B_T))
+    except signing_errors.SigningLibraryError as exc:
+        raise _signing_error(exc) from None
+    _add_version(actor, doc, result.pdf, "signed")
+    doc.status, doc.signed_at = target, utcnow()
+    _event(actor, doc, "sign", before)
+    return doc
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The outcome of one document of a batch signature."""
+
+    id: int
+    ok: bool
+    status: str
+    message: str
+
+
+def sign_batch(actor: Any, doc_ids: list[int], *, pin: str) -> list[BatchResult]:
+    """Sign several approved drafts with one PIN; a failure in one does not stop the others
+    (each runs in its own savepoint)."""
+    if not doc_ids:
+        raise ValidationFailed("Chưa chọn văn bản nào để ký.")
+    key = None
+    results: list[BatchResult] = []
+    for doc_id in doc_ids:
+        savepoint = db.session.begin_nested()
+        try:
+            doc = load_for(actor, doc_id)
+            if key is None:
+                require(actor, "outgoing.sign", doc)
+                key = _signer_key(actor, pin)
+            sign(actor, doc, pin=pin, key=key)
+            savepoint.commit()
+            results.append(BatchResult(doc_id, True, doc.status, "Đã ký."))
+        except DomainError as exc:
+            savepoint.rollback()
+            results.append(BatchResult(doc_id, False, "", exc.message))
+            if isinstance(exc, ValidationFailed) and exc.details.get("field") == "pin":
+                results.extend(BatchResult(i, False, "", exc.message)
+                               for i in doc_ids[len(results):])
+                break
+    return results
+
+
+def prepare_external_signing(actor: Any, doc: OutgoingDocument, *, certificate: bytes,
+                             chain: list[bytes] | None = None) -> signing.ExternalSigningRequest:
+    """Step 1 of token signing: the placeholder and the attributes the token signs."""
+    require(actor, "outgoing.sign", doc)
+    workflow.check("sign", doc.status)
+    if not actor.signature_image:
+        raise Conflict("Chưa có mẫu chữ ký (ảnh) của người ký. Liên hệ quản trị.")
+    try:
+        from signing.appearance import person_appearance
+
+        request = signing.prepare_external(
+            _prepared(doc), certificate, chain=chain or [],
+            options=signing.SignOptions(
+                field_name=signing.sign.LEADER_FIELD, certify=True,
+                appearance=person_appearance(store().get(actor.signature_image)),
+                level=signing.PadesLevel.B_T))
+    except signing_errors.SigningLibraryError as exc:
+        raise _signing_error(exc) from None
+    doc.external_handle_digest = store().put(request.handle)
+    db.session.flush()
+    audit.record(actor, "outgoing.sign_prepare", doc, org_id=doc.org_id)
+    return request
+
+
+def complete_external_signing(actor: Any, doc: OutgoingDocument, *, signature: bytes
+                              ) -> OutgoingDocument:
+    """Step 2: embed the token's signature; the document becomes signed."""
+    require(actor, "outgoing.sign", doc)
+    before = doc.status
+    target = workflow.check("sign", doc.status)
+    if not doc.external_handle_digest:
+        raise Conflict("Chưa có phiên ký ngoài (gọi sign/prepare trước).")
+    try:
+        result = signing.complete_external(
+            store().get(doc.external_handle_digest), signature,
+            timestamps=keys.timestamps(), revocation=keys.revocation(),
+            trust_roots=keys.trust_roots())
+        report = signing.validate_pdf(result.pdf, keys.validation_settings())
+    except signing_errors.SigningLibraryError as exc:
+        raise _signing_error(exc) from None
+    signer = report.signatures[0] if report.signatures else None
+    if signer is None or not signer.intact or not signer.trusted:
+        raise ValidationFailed("Chữ ký nhận về không hợp lệ hoặc chứng thư không được tin cậy.")
+    _add_version(actor, doc, result.pdf, "signed_external")
+    doc.status, doc.signed_at, doc.external_handle_digest = target, utcnow(), None
+    _event(actor, doc, "sign", before, external=True)
+    return doc
+
+
+# ---------------------------------------------------------------------------------------
+# issuing and dispatch
+
+
+def seal_level() -> signing.PadesLevel:
+    """The body's signature level (``OUTGOING_SEAL_LEVEL``: B-LT or B-LTA)."""
+    value = current_app.config.get("OUTGOING_SEAL_LEVEL", "B-LTA")
+    level = signing.PadesLevel(value)
+    if level.rank < signing.PadesLevel.B_LT.rank:
+        raise ValueError("OUTGOING_SEAL_LEVEL must be B-LT or B-LTA")
+    return level
+
+
+def issue(actor: Any, doc: OutgoingDocument, *, replaces: OutgoingDocument | None = None
+          ) -> OutgoingDocument:
+    """Number, date, body signature, attachments, register row, then dispatch."""
+    require(actor, "outgoing.issue", doc)
+    before = doc.status
+    target = workflow.check("issue", doc.status)
+    if replaces is not None:
+        require(actor, "outgoing.dispatch", replaces)
+        workflow.check("replace", replaces.status)
+    org = doc.org
+    if not org.seal_image:
+        raise Conflict("Cơ quan chưa có ảnh con dấu để ký số.")
+    now = utcnow()
+    day = vn_date(now)
+    register = numbering.register_for(org, "outgoing", doc_type=doc.document_type,
+                                      confidential=doc.is_confidential)
+    number = numbering.next_number(register, day)
+    number_text = numbering.format_number(number)
+    notation = numbering.notation(doc.document_type, org, doc.unit)
+    code = f"{number_text}/{notation}"
+    level = seal_level()
+    try:
+        body_key = keys.load_body_key(org)
+        filled = signing.fill_number(current_pdf(doc), number=code,
+                                     date_line=date_line(org.locality or "", day))
+        sealed = signing.seal_document(filled, body_key, seal_png=store().get(org.seal_image),
+                                       options=_sign_options(level))
+        sealed_attachments = [
+            signing.sign_attachment(store().get(att.digest), body_key, main_number=code,
+                                    body_name=org.name, options=_sign_options(level),
+                                    signed_at=now).pdf
+            for att in doc.attachments]
+    except signing_errors.SigningLibraryError as exc:
+        raise _signing_error(exc) from None
+    for att, pdf in zip(doc.attachments, sealed_attachments, strict=True):
+        att.sealed_digest = store().put(pdf)
+    _add_version(actor, doc, sealed.pdf, "issued")
+    doc.register_id, doc.number, doc.number_text, doc.notation = register.id, number, \
+        number_text, notation
+    doc.issued_at, doc.issued_on, doc.issued_by_id = now, day, actor.id
+    doc.document_id = edxml.make_document_id(org.code, day, number_text, notation)
+    doc.status = target
+    db.session.add(OutgoingRegisterEntry(
+        register_id=register.id, year=day.year, number=number, document_id=doc.id, code=code,
+        issued_on=day, type_and_subject=f"{doc.document_type.name}: {doc.subject}",
+        signer_name=doc.signer.full_name,
+        recipients="; ".join(r.org_name for r in doc.recipients),
+        keeper=f"VT{', ' + doc.unit.short_name if doc.unit else ''}",
+        note=CONFIDENTIALITY_LABELS[doc.confidentiality] if doc.is_confidential else ""))
+    db.session.flush()
+    _event(actor, doc, "issue", before, number=code, register=register.id,
+           level=level.value)
+    if replaces is not None:
+        replaces_before = replaces.status
+        replaces.status, replaces.replaced_by_id = "replaced", doc.id
+        _event(actor, replaces, "replace", replaces_before, replaced_by=code)
+    if not doc.is_confidential:
+        send(actor, doc, replaces=replaces)
+    return doc
+
+
+def _packet(doc: OutgoingDocument, recipient: OutgoingRecipient, *, business_doc_type: int = 0,
+            reason: str = "", replaces: OutgoingDocument | None = None) -> bytes:
+    org = doc.org
+    atts = [edxml.Attachment(content_id="1", name=f"{doc.number_text}-{doc.notation}.pdf"
+                             .replace("/", "-"), content_type="application/pdf",
+                             description=doc.subject[:200], data=current_pdf(doc))]
+    for i, att in enumerate(doc.attachments, start=2):
+        atts.append(edxml.Attachment(content_id=str(i), name=att.name,
+                                     content_type="application/pdf",
+                                     description=f"Kèm theo văn bản số {doc.code}",
+                                     data=store().get(att.sealed_digest or att.digest)))
+    response_for = ()
+    if doc.response_for:
+        parts = edxml.parse_document_id(doc.response_for)
+        if parts is not None:
+            response_for = (edxml.ResponseFor(organ_id=parts[0], code=f"{parts[2]}/{parts[3]}",
+                                              promulgation_date=parts[1],
+                                              document_id=doc.response_for),)
+    packet = edxml.EdocPacket(
+        document_id=doc.document_id,
+        sender=edxml.Organization(organ_id=org.code, organ_name=org.name,
+                                  organization_in_charge=org.parent.name if org.parent else "",
+                                  organ_add=org.address, email=org.email, telephone=org.phone),
+        recipients=(edxml.Organization(organ_id=recipient.org_code,
+                                       organ_name=recipient.org_name),),
+        code_number=doc.number_text, code_notation=doc.notation, subject=doc.subject,
+        place=org.locality or "", promulgation_date=doc.issued_on,
+        doc_type=doc.document_type.edxml_type, type_name=doc.document_type.name,
+        signer_competence=doc.authority, signer_position=doc.signer.title,
+        signer_full_name=doc.signer.full_name, due_date=doc.due_date,
+        to_places=tuple(r.org_name for r in doc.recipients), priority=PRIORITY[doc.urgency],
+        response_for=response_for, business_doc_type=business_doc_type,
+        business_doc_reason=reason,
+        business_document_id=(replaces.document_id if replaces is not None
+                              else doc.document_id if business_doc_type == 1 else ""),
+        replaces=(replaces.document_id,) if replaces is not None else (),
+        replacement_info=((edxml.ReplacementInfo(
+            document_id=replaces.document_id,
+            organ_ids=tuple(r.org_code for r in replaces.recipients)),)
+            if replaces is not None else ()),
+        promulgation_amount=len(doc.recipients), attachments=tuple(atts),
+        staff_department="Văn thư", staff_name=doc.issued_by.full_name if doc.issued_by else "")
+    try:
+        return edxml.build_edoc(packet, signer=interop.packet_signer(org.code))
+    except edxml.EdxmlError as exc:
+        raise ValidationFailed(f"Không lập được gói tin edXML: {exc.reason}") from None
+
+
+def send(actor: Any, doc: OutgoingDocument, *, replaces: OutgoingDocument | None = None
+         ) -> OutgoingDocument:
+    """Write one edXML packet per recipient to the outbox (delivered after commit)."""
+    require(actor, "outgoing.dispatch", doc)
+    if doc.is_confidential:
+        raise Conflict(CONFIDENTIAL_REFUSAL, details={"reason": "confidential",
+                                                      "legal_basis": "QĐ 28/2018/QĐ-TTg"})
+    before = doc.status
+    target = workflow.check("send", doc.status)
+    kind = 3 if replaces is not None else 0
+    for recipient in doc.recipients:
+        interop.enqueue_packet(
+            packet=_packet(doc, recipient, business_doc_type=kind, replaces=replaces),
+            message_type="edoc", from_code=doc.org.code, to_codes=[recipient.org_code],
+            document_id=doc.document_id, subject=doc.subject, source=("outgoing", doc.id))
+    doc.status = target
+    _event(actor, doc, "send", before, recipients=[r.org_code for r in doc.recipients])
+    return doc
+
+
+def revoke(actor: Any, doc: OutgoingDocument, *, reason: str) -> OutgoingDocument:
+    """Revoke an issued document; the recipients get a revocation packet (type 1)."""
+    require(actor, "outgoing.dispatch", doc)
+    before = doc.status
+    target = workflow.check("revoke", doc.status)
+    if not (reason or "").strip():
+        raise ValidationFailed("Cần ghi lý do thu hồi.", details={"field": "reason"})
+    if before == "sent":
+        for recipient in doc.recipients:
+            interop.enqueue_packet(
+                packet=_packet(doc, recipient, business_doc_type=1, reason=reason.strip()),
+                message_type="edoc", from_code=doc.org.code, to_codes=[recipient.org_code],
+                document_id=doc.document_id, subject=f"Thu hồi: {doc.subject}",
+                source=("outgoing", doc.id))
+    doc.status, doc.revoke_reason = target, reason.strip()
+    _event(actor, doc, "revoke", before, reason.strip())
+    return doc
+
+
+def dead_letters(doc: OutgoingDocument) -> list[OutboxMessage]:
+    """The document's packets that could not be delivered."""
+    return list(db.session.execute(
+        sa.select(OutboxMessage).where(OutboxMessage.source_type == "outgoing",
+                                       OutboxMessage.source_id == doc.id,
+                                       OutboxMessage.state == "dead")
+        .order_by(OutboxMessage.id)).scalars())
+
+
+def resend(actor: Any, doc: OutgoingDocument, message_id: int) -> OutboxMessage:
+    """The clerk puts a dead letter of this document back in the queue."""
+    require(actor, "outgoing.dispatch", doc)
+    message = interop.get_outbox_message(message_id)
+    if message.source_type != "outgoing" or message.source_id != doc.id:
+        raise NotFound("Không tìm thấy gói tin của văn bản này.")
+    interop.resend(actor, message)
+    _event(actor, doc, "resend", doc.status, to=message.to_codes)
+    return message
