@@ -19,6 +19,7 @@ from werkzeug.serving import run_simple
 
 from eoffice.core.schema import upgrade_database
 from eoffice.core.uow import unit_of_work
+from eoffice.extensions import db
 
 
 def prepare(app: Flask) -> None:
@@ -31,6 +32,8 @@ def prepare(app: Flask) -> None:
         if seed_demo():
             print("Đã nạp dữ liệu mẫu tỉnh Kiên Giang. / Demo data loaded.", flush=True)
     prepare_demo_hub(app)
+    # End this context's transaction: on SQLite an open one holds the write lock.
+    db.session.remove()
 
 
 # The demo polls often and lets the built-in VPCP peer answer.

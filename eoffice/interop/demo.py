@@ -38,18 +38,20 @@ def prepare_demo_hub(app: Flask) -> None:
     bodies = db.session.execute(
         sa.select(Organization).where(Organization.code.is_not(None))
         .order_by(Organization.code)).scalars().all()
+    directory = [(o.code, o.name, o.parent.code if o.parent is not None else None,
+                  len(o.ancestors())) for o in bodies]
+    db.session.rollback()  # a read transaction must not keep SQLite's write lock
     engine = make_engine(url)
     try:
         with make_sessionmaker(engine).begin() as session:
             hub_service.register_agency(session, *VPCP)
-            for org in sorted(bodies, key=lambda o: len(o.ancestors())):
-                parent = org.parent.code if org.parent is not None else None
-                hub_service.register_agency(session, org.code, org.name, parent)
+            for code, name, parent, _depth in sorted(directory, key=lambda row: row[3]):
+                hub_service.register_agency(session, code, name, parent)
             path = credentials_path(app)
             saved = json.loads(path.read_text()) if path.exists() else {}
             rotate = "installation" not in saved
             systemid, secret = hub_service.register_system(
-                session, INSTALLATION_SYSTEM, [o.code for o in bodies], rotate=rotate)
+                session, INSTALLATION_SYSTEM, [row[0] for row in directory], rotate=rotate)
             if rotate:
                 saved["installation"] = {"systemid": systemid, "secret": secret}
             if "peer" not in saved:
