@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _register_receivers()
 
     from eoffice.cli import register_commands
     from eoffice.core.http import register_error_handlers
@@ -83,9 +84,20 @@ def _import_models() -> None:
     import eoffice.audit.models  # noqa: F401
     import eoffice.auth.models  # noqa: F401
     import eoffice.documents.models  # noqa: F401
+    import eoffice.incoming.models  # noqa: F401
     import eoffice.interop.models  # noqa: F401
+    import eoffice.notifications.models  # noqa: F401
     import eoffice.orgs.models  # noqa: F401
     import eoffice.outgoing.models  # noqa: F401
+
+
+def _register_receivers() -> None:
+    """Capabilities that take over received packets from interop, listed explicitly."""
+    from eoffice.incoming import service as incoming_service
+    from eoffice.interop import service as interop_service
+
+    interop_service.register_edoc_receiver(incoming_service.receive_packet)
+    interop_service.register_status_receiver(incoming_service.receive_status)
 
 
 def _register_blueprints(app: APIFlask) -> None:

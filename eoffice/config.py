@@ -100,6 +100,14 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_SORT_KEYS": False,
         "DEMO_PASSWORD": "demo12345",
+        "SMTP_HOST": _env("SMTP_HOST"),
+        "SMTP_PORT": int(_env("SMTP_PORT", "25")),
+        "SMTP_FROM": _env("SMTP_FROM", "eoffice@localhost"),
+        "SMTP_USER": _env("SMTP_USER"),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": _bool(_env("SMTP_STARTTLS")),
+        "INCOMING_REMIND_DAYS": int(_env("INCOMING_REMIND_DAYS", "1")),
+        "INCOMING_REMIND_SECONDS": float(_env("INCOMING_REMIND_SECONDS", "3600")),
         "OUTGOING_SEAL_LEVEL": _env("OUTGOING_SEAL_LEVEL", "B-LTA"),
     }
     config.update(overrides)
@@ -116,6 +124,8 @@ def beat_schedule(config: dict[str, Any]) -> dict[str, Any]:
                      "schedule": config["HUB_POLL_SECONDS"]},
         "flush-outbox": {"task": "eoffice.interop.flush_outbox",
                          "schedule": config["OUTBOX_FLUSH_SECONDS"]},
+        "remind-deadlines": {"task": "eoffice.incoming.remind_deadlines",
+                             "schedule": config.get("INCOMING_REMIND_SECONDS", 3600)},
     }
     if config["HUB_DEMO_PEER"]:
         schedule["demo-peer"] = {"task": "eoffice.interop.demo_peer",

@@ -14,7 +14,7 @@ from flask import Flask
 
 from eoffice.extensions import celery
 
-TASK_MODULES = ["eoffice.core.tasks", "eoffice.interop.tasks"]
+TASK_MODULES = ["eoffice.core.tasks", "eoffice.incoming.tasks", "eoffice.interop.tasks"]
 
 
 def celery_init_app(app: Flask) -> Any:

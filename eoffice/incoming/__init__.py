@@ -1,0 +1,1 @@
+"""Incoming documents: receipt from the hub, paper intake, register, direction, processing."""

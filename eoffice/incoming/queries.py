@@ -1,0 +1,53 @@
+"""Read side: which incoming documents a person sees, filtered and searched."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import sqlalchemy as sa
+
+from eoffice.extensions import db
+from eoffice.incoming.models import IncomingAssignment, IncomingDocument
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents removed, ``đ`` → ``d``: ``Chỉ thị`` → ``chi thi``."""
+    text = (text or "").replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.lower().split())
+
+
+def visible_query(actor: Any) -> sa.Select[Any]:
+    """Documents ``actor`` may see: the body's register for its clerk and leaders,
+    otherwise only what they (or the unit they head) are assigned."""
+    stmt = sa.select(IncomingDocument).where(IncomingDocument.org_id == actor.org_id)
+    if actor.has_role("clerk", "leader"):
+        return stmt
+    mine = sa.and_(IncomingAssignment.active.is_(True),
+                   IncomingAssignment.user_id == actor.id)
+    if actor.has_role("head") and actor.unit_id is not None:
+        mine = sa.or_(mine, sa.and_(IncomingAssignment.active.is_(True),
+                                    IncomingAssignment.user_id.is_(None),
+                                    IncomingAssignment.unit_id == actor.unit_id))
+    assigned = sa.select(IncomingAssignment.document_id).where(mine)
+    return stmt.where(IncomingDocument.id.in_(assigned))
+
+
+def list_documents(actor: Any, *, status: str | None = None, q: str | None = None,
+                   page: int = 1, per_page: int = 50) -> tuple[list[IncomingDocument], int]:
+    """One page of the visible documents (newest first) and the total count."""
+    stmt = visible_query(actor)
+    if status:
+        stmt = stmt.where(IncomingDocument.status.in_(status.split(",")))
+    for word in fold(q or "").split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(IncomingDocument.search_text.like(f"%{escaped}%", escape="\\"))
+    total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())
+                               ).scalar_one()
+    rows = db.session.execute(
+        stmt.order_by(IncomingDocument.priority.desc(), IncomingDocument.received_at.desc(),
+                      IncomingDocument.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    return list(rows), total

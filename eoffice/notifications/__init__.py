@@ -1,0 +1,1 @@
+"""In-app notifications and e-mail (the notification centre UI is built on this)."""

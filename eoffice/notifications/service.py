@@ -1,0 +1,84 @@
+"""Notify users in the app and, optionally, by e-mail.
+
+``notify`` writes the row in the caller's transaction. E-mail goes through ``smtplib``
+to ``SMTP_HOST``/``SMTP_PORT`` after commit (never before the row exists); with no
+``SMTP_HOST`` configured no mail is sent. A failed send is logged, never raised: the
+in-app notification is the record.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from eoffice.core.db import utcnow
+from eoffice.core.errors import NotFound
+from eoffice.core.uow import after_commit
+from eoffice.extensions import db
+from eoffice.notifications.models import Notification
+
+log = logging.getLogger(__name__)
+
+
+def notify(user: Any, kind: str, text: str, link: str = "", *, email: bool = False
+           ) -> Notification:
+    """Add a notification for ``user``; with ``email`` also mail it after commit."""
+    note = Notification(user_id=user.id, kind=kind, text=text, link=link)
+    db.session.add(note)
+    db.session.flush()
+    address = getattr(user, "email", "")
+    if email and address and current_app.config.get("SMTP_HOST"):
+        config = dict(current_app.config)
+        note.emailed = True
+        after_commit(lambda: send_email(config, address, text, _body(text, link, config)))
+    return note
+
+
+def _body(text: str, link: str, config: dict[str, Any]) -> str:
+    url = config.get("PUBLIC_URL", "").rstrip("/") + link if link.startswith("/") else link
+    return f"{text}\n\n{url}\n\n-- \nVăn phòng điện tử (thư tự động, vui lòng không trả lời)\n"
+
+
+def send_email(config: dict[str, Any], to: str, subject: str, body: str) -> bool:
+    """Send one plain-text message through the configured SMTP server."""
+    message = EmailMessage()
+    message["From"] = config.get("SMTP_FROM") or "eoffice@localhost"
+    message["To"] = to
+    message["Subject"] = subject[:200]
+    message.set_content(body)
+    try:
+        with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25),
+                          timeout=float(config.get("SMTP_TIMEOUT") or 10)) as smtp:
+            if config.get("SMTP_STARTTLS"):
+                smtp.starttls()
+            if config.get("SMTP_USER"):
+                smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("e-mail to %s not sent: %s", to, exc)
+        return False
+    return True
+
+
+def unread_for(user: Any, limit: int = 50) -> list[Notification]:
+    """A user's unread notifications, newest first."""
+    return list(db.session.execute(
+        sa.select(Notification).where(Notification.user_id == user.id,
+                                      Notification.read_at.is_(None))
+        .order_by(Notification.id.desc()).limit(limit)).scalars())
+
+
+def mark_read(user: Any, note_id: int) -> Notification:
+    """Mark one of the user's notifications as read."""
+    note = db.session.get(Notification, note_id)
+    if note is None or note.user_id != user.id:
+        raise NotFound("Không tìm thấy thông báo.")
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.flush()
+    return note

@@ -1,0 +1,186 @@
+"""Receipt through the hub (verify on arrival, 01, duplicates), register (03), refuse (02),
+paper intake (shared số đến)."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from conftest import (
+    RACHGIA,
+    make_packet,
+    plain_pdf,
+    pump,
+    receive,
+    sent_statuses,
+    tamper,
+)
+from PIL import Image
+
+from eoffice.audit.models import AuditEvent
+from eoffice.core.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from eoffice.core.uow import unit_of_work
+from eoffice.incoming import service
+from eoffice.incoming.models import IncomingDocument
+from eoffice.interop import service as interop
+from eoffice.notifications.models import Notification
+
+
+def test_packet_becomes_received_document_with_verified_signatures(hub, signed_pdf,
+                                                                    db_session):
+    doc = receive(make_packet(signed_pdf))
+    assert doc is not None and doc.status == "received" and doc.source == "electronic"
+    assert doc.org_id == hub.rachgia.id
+    assert (doc.issuer_code, doc.number, doc.notation) == ("000.00.00.H33", "05", "CT-UBND")
+    assert doc.subject.startswith("Chỉ thị về đẩy mạnh")
+    assert doc.signer_name == "Trần Quốc Khánh" and doc.type_name == "Chỉ thị"
+    [pdf] = doc.files
+    report = service.report_of(pdf)
+    assert report["valid"] is True and pdf.valid is True
+    assert report["signatures"][0]["trusted"] is True
+    assert doc.verification_ok is True
+    assert service.store().get(pdf.digest) == signed_pdf
+    assert sent_statuses(doc.document_id) == ["01"]  # answered at once, once
+    clerk_notes = db_session.execute(sa.select(Notification).where(
+        Notification.user_id == hub.clerk.id)).scalars().all()
+    assert len(clerk_notes) == 1 and "05/CT-UBND" in clerk_notes[0].text
+    assert db_session.execute(sa.select(AuditEvent).where(
+        AuditEvent.action == "incoming.received")).scalar_one()
+
+
+def test_tampered_pdf_is_shown_invalid_and_can_be_refused(hub, signed_pdf, db_session):
+    doc = receive(make_packet(tamper(signed_pdf), number="06"))
+    assert doc.verification_ok is False
+    assert doc.files[0].valid is False
+    assert "không hợp lệ" in doc.files[0].verdict
+    with pytest.raises(ValidationFailed):
+        service.refuse(hub.clerk, doc, "   ")
+    assert doc.status == "received"
+    with unit_of_work():
+        service.refuse(hub.clerk, doc, "Chữ ký số không hợp lệ (văn bản bị sửa đổi)")
+    assert doc.status == "refused"
+    assert sent_statuses(doc.document_id) == ["01", "02"]
+    with pytest.raises(InvalidTransition):
+        service.register(hub.clerk, doc)
+
+
+def test_unsigned_and_wrong_recipient_are_red(hub, db_session):
+    doc = receive(make_packet(plain_pdf(), number="07"))
+    assert doc.verification_ok is False
+    assert "không có chữ ký" in doc.files[0].verdict
+
+
+def test_register_gives_next_incoming_number_and_status_03(hub, signed_pdf, db_session):
+    first = receive(make_packet(signed_pdf, number="11"))
+    second = receive(make_packet(signed_pdf, number="12"))
+    with pytest.raises(PermissionDenied):
+        service.register(hub.specialist, first)
+    with unit_of_work():
+        service.register(hub.clerk, first)
+        service.register(hub.clerk, second)
+    assert (first.status, second.status) == ("accepted", "accepted")
+    assert second.incoming_number == first.incoming_number + 1
+    assert first.arrival_date == service.today()
+    assert sent_statuses(first.document_id) == ["01", "03"]
+    with pytest.raises(InvalidTransition) as exc:
+        service.register(hub.clerk, first)
+    assert "không vào sổ hai lần" in exc.value.message
+    leader_notes = db_session.execute(sa.select(Notification).where(
+        Notification.user_id == hub.leader.id)).scalars().all()
+    assert len(leader_notes) == 2
+
+
+def test_duplicate_number_notation_issuer_is_flagged_and_never_registered_twice(
+        hub, signed_pdf, db_session):
+    doc = receive(make_packet(signed_pdf, number="21"))
+    with unit_of_work():
+        service.register(hub.clerk, doc)
+    # the same number + notation + issuer under another DocumentId (another date)
+    from datetime import date
+    again = receive(make_packet(signed_pdf, number="21", issued=date(2026, 11, 21)))
+    assert again.duplicate_of_id == doc.id
+    with pytest.raises(Conflict) as exc:
+        service.register(hub.clerk, again)
+    assert "trùng" in exc.value.message
+    assert again.status == "received" and again.incoming_number is None
+
+
+def test_same_document_id_twice_is_not_a_second_document(hub, signed_pdf, db_session):
+    packet = make_packet(signed_pdf, number="22")
+    first = receive(packet)
+    receive(packet)  # re-sent: the hub gives a new docId, interop flags it duplicate
+    rows = db_session.execute(sa.select(IncomingDocument).where(
+        IncomingDocument.document_id == first.document_id)).scalars().all()
+    assert rows == [first]
+
+
+def test_status_01_reaches_the_sender(hub, signed_pdf, db_session):
+    doc = receive(make_packet(signed_pdf, number="23"))
+    pump()
+    [row] = interop.delivery_statuses(doc.document_id)
+    assert (row.recipient_code, row.status_code) == (RACHGIA, "01")
+
+
+def _jpeg(color: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (200, 280), color).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_paper_intake_shares_the_register(hub, signed_pdf, db_session):
+    electronic = receive(make_packet(signed_pdf, number="31"))
+    meta = service.PaperMeta.from_mapping({
+        "issuer_name": "Sở Tài chính tỉnh Kiên Giang", "number": "120", "notation": "STC-NS",
+        "issued_date": "2026-11-18", "type_name": "Công văn", "subject": "Về dự toán ngân sách"})
+    with unit_of_work():
+        paper = service.intake_paper(hub.clerk, hub.rachgia, meta,
+                                     [("p1.jpg", _jpeg((250, 250, 250))),
+                                      ("p2.png", _jpeg((240, 240, 240)))])
+        service.register(hub.clerk, electronic)
+        service.register(hub.clerk, paper)
+    assert paper.source == "paper" and paper.files[0].digest
+    assert service.store().get(paper.files[0].digest).startswith(b"%PDF-")
+    assert paper.incoming_number == electronic.incoming_number + 1
+    assert sent_statuses(electronic.document_id) == ["01", "03"]
+    assert paper.verification_ok is None
+
+
+def test_paper_intake_bad_input(hub, db_session):
+    meta = service.PaperMeta.from_mapping({"issuer_name": "Sở", "subject": "Về việc"})
+    with pytest.raises(PermissionDenied):
+        service.intake_paper(hub.specialist, hub.rachgia, meta, [("a.pdf", plain_pdf())])
+    with pytest.raises(ValidationFailed):
+        service.intake_paper(hub.clerk, hub.rachgia, meta, [("a.txt", b"hello")])
+    with pytest.raises(ValidationFailed):
+        service.PaperMeta.from_mapping({"issuer_name": "Sở", "subject": ""})
+    with pytest.raises(ValidationFailed):
+        service.PaperMeta.from_mapping({"issuer_name": "Sở", "subject": "x",
+                                        "issued_date": "26/11/2026"})
+
+
+def test_other_bodies_cannot_see_or_act(hub, signed_pdf, db_session):
+    doc = receive(make_packet(signed_pdf, number="41"))
+    with pytest.raises(NotFound):
+        service.get_document(hub.ward_clerk, doc.id)
+    with pytest.raises(PermissionDenied):
+        service.register(hub.province_clerk, doc)
+    with pytest.raises(PermissionDenied):
+        service.get_document(hub.specialist, doc.id)  # same body, not assigned
+    assert service.get_document(hub.clerk, doc.id) is doc
+    assert service.get_document(hub.leader, doc.id) is doc
+
+
+def test_register_uses_the_local_year(hub, signed_pdf, db_session):
+    doc = receive(make_packet(signed_pdf, number="51"))
+    new_year_eve_utc = datetime(2026, 12, 31, 18, 0, tzinfo=UTC)  # 01:00 on 1/1 in Vietnam
+    with unit_of_work():
+        service.register(hub.clerk, doc, now=new_year_eve_utc)
+    assert doc.incoming_year == 2027 and doc.incoming_number == 1
