@@ -54,6 +54,7 @@ from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 from ._speedups import CachedKeyTimeStamper
 from .errors import PkiError
+from .revocation import forget_checks
 
 KeyType = Literal["rsa", "ecdsa"]
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -615,6 +616,7 @@ class DevPKI:
                     }
                 )
                 self._issued[serial] = record
+        forget_checks()
         return record
 
     # ------------------------------------------------------------------ services

@@ -11,11 +11,21 @@ answers to embed) and to validation:
 
 The in-process fetchers implement pyhanko-certvalidator's fetcher interfaces, so every
 check pyHanko makes on fetched data (nonces, signatures, freshness) still applies.
+
+Signing refuses revoked keys, which costs a full path validation with OCSP/CRL (tens of
+milliseconds). A *successful* signing-time check is remembered per process for
+:data:`CHECK_TTL` seconds, per (certificate, trust roots, revocation source): the OCSP
+answers it rests on are valid for hours anyway. :meth:`signing.pki.DevPKI.revoke` clears
+the memory (:func:`forget_checks`), so a revocation made in this process takes effect at
+once; one made in another process takes effect within :data:`CHECK_TTL`. Failed checks
+are never remembered, and validation (:func:`signing.validate_pdf`) never uses this.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Iterable
+import threading
+import time
+from collections.abc import AsyncGenerator, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
 import httpx
@@ -99,6 +109,47 @@ class InProcessFetching(RevocationSource):
     def fetcher_backend(self) -> FetcherBackend | None:
         """A backend whose fetchers call :attr:`route`."""
         return _RouterBackend(self.route)
+
+
+#: Seconds during which a successful signing-time revocation check is re-used.
+CHECK_TTL = 30.0
+_CHECKS_MAX = 1024
+_checked: dict[Hashable, float] = {}
+_checked_lock = threading.Lock()
+
+
+def check_key(source: RevocationSource, cert_sha256: bytes, roots: Iterable[bytes]) -> Hashable:
+    """The memory key of a signing-time check: certificate, trust roots, revocation source."""
+    route = getattr(source, "route", None)
+    # InProcessFetching compares equal whatever its route: tell routes apart explicitly
+    origin = (type(source), route) if route is not None else (type(source), source)
+    return (cert_sha256, tuple(roots), origin)
+
+
+def recently_checked(key: Hashable) -> bool:
+    """Whether the check ``key`` succeeded less than :data:`CHECK_TTL` seconds ago."""
+    with _checked_lock:
+        until = _checked.get(key)
+        if until is None:
+            return False
+        if until < time.monotonic():
+            del _checked[key]
+            return False
+        return True
+
+
+def note_checked(key: Hashable) -> None:
+    """Remember that the check ``key`` succeeded just now."""
+    with _checked_lock:
+        if len(_checked) >= _CHECKS_MAX:
+            _checked.clear()
+        _checked[key] = time.monotonic() + CHECK_TTL
+
+
+def forget_checks() -> None:
+    """Forget every remembered check (called when a certificate is revoked)."""
+    with _checked_lock:
+        _checked.clear()
 
 
 class _RouterBackend(FetcherBackend):

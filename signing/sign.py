@@ -60,12 +60,15 @@ from pyhanko.sign.fields import (
     SigSeedSubFilter,
 )
 from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, PdfTimeStamper
+from pyhanko.sign.signers.constants import DEFAULT_SIGNER_KEY_USAGE
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_cms import ExternalSigner
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
-from pyhanko.sign.validation import DocumentSecurityStore, collect_validation_info
+from pyhanko.sign.validation import DocumentSecurityStore
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -99,7 +102,13 @@ from .errors import (
 )
 from .keys import SignerKey
 from .pdfio import open_reader, open_writer
-from .revocation import EmbeddedOnly, RevocationSource
+from .revocation import (
+    EmbeddedOnly,
+    RevocationSource,
+    check_key,
+    note_checked,
+    recently_checked,
+)
 from .timestamps import TimestampSource
 
 NUMBER_FIELD = "SoKyHieu"
@@ -367,9 +376,11 @@ def _validation_context(
 async def _check_not_revoked(
     cert: asn1_x509.Certificate, chain: Sequence[asn1_x509.Certificate], vc: ValidationContext
 ) -> None:
+    # the key usage pyHanko's own pre-signing check asks for (that check is skipped: this
+    # one, with the same context, replaces it)
     validator = CertificateValidator(cert, intermediate_certs=list(chain), validation_context=vc)
     try:
-        await validator.async_validate_usage(set())
+        await validator.async_validate_usage(set(DEFAULT_SIGNER_KEY_USAGE))
     except cv_errors.RevokedError as exc:
         raise CertificateRevokedError() from exc
     except cv_errors.ExpiredError as exc:
@@ -612,10 +623,19 @@ async def _sign_once(
     vc = None
     if options.revocation.fetcher_backend() is not None or level.rank >= PadesLevel.B_LT.rank:
         vc = _validation_context(key, options)
-        await _check_not_revoked(key.certificate, key.chain, vc)
+        memo = check_key(
+            options.revocation,
+            key.certificate.sha256,
+            (root.sha256 for root in _trust_roots(key.chain, options.trust_roots)),
+        )
+        if not recently_checked(memo):
+            await _check_not_revoked(key.certificate, key.chain, vc)
+            note_checked(memo)
     style = stamp_style(options.appearance) if options.appearance else None
     signer = PdfSigner(
-        _metadata(options, field_name, level, vc),
+        # no validation context for pyHanko: its pre-signing check repeats ours and probes
+        # the TSA with a dummy request; validation data is embedded by _finish_levels
+        _metadata(options, field_name, level, None),
         key.signer,
         timestamper=timestamper,
         stamp_style=style,
@@ -632,7 +652,7 @@ async def _sign_once(
         # an unusually large time-stamp token: let pyHanko measure (slower, always fits)
         writer = open_writer(pdf)
         signer = PdfSigner(
-            _metadata(options, field_name, level, vc), key.signer, timestamper=timestamper,
+            _metadata(options, field_name, level, None), key.signer, timestamper=timestamper,
             stamp_style=style, new_field_spec=_new_field_spec(writer, options, field_name),
         )
         out = io.BytesIO()
@@ -849,9 +869,29 @@ def embed_validation_data(
         )
 
     async def collect() -> list:  # type: ignore[type-arg]
+        # what pyHanko's collect_validation_info does, once per distinct certificate: the
+        # TSA signs every signature's time-stamp, and a certificate already validated in
+        # this context (the signer's, at signing time) has its path and answers in it
         paths = []
+        seen: set[bytes] = set()
         for emb in signatures:
-            paths.extend(await collect_validation_info(emb, vc))
+            signed = [emb.signed_data]
+            for attached in (False, True):
+                signed.extend(extract_tst_data_iter(emb.signer_info, signed=attached))
+            for signed_data in signed:
+                info = extract_certificate_info(signed_data)
+                cert = info.signer_cert
+                if cert.sha256 in seen:
+                    continue
+                seen.add(cert.sha256)
+                known = vc.check_validation(cert)
+                if known is not None and known.leaf is not None:
+                    paths.append(known)
+                    continue
+                validator = CertificateValidator(
+                    cert, intermediate_certs=info.other_certs, validation_context=vc
+                )
+                paths.append(await validator.async_validate_usage(key_usage=set()))
         return paths
 
     try:
