@@ -1,0 +1,127 @@
+"""Read side of outgoing documents: lists per role, the per-recipient delivery view.
+
+Per recipient, the status shown is the latest QCVN 102 status the recipient reported
+(``received`` 01 … ``completed`` 06, from ``interop.delivery_statuses``); before any
+report it is the state of the recipient's outbox packet: ``pending`` (waiting for the
+hub), ``sent`` (handed to the hub) or ``failed`` (a dead letter the clerk can resend).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from eoffice.extensions import db
+from eoffice.interop import service as interop
+from eoffice.interop.models import OutboxMessage
+from eoffice.outgoing.models import OutgoingDocument
+from eoffice.outgoing.workflow import STATUS_LABELS
+
+STATUS_NAMES = {"01": "received", "02": "refused", "03": "accepted", "04": "assigned",
+                "05": "processing", "06": "completed"}
+DELIVERY_LABELS = {
+    "not_sent": "Chưa gửi", "pending": "Đang chờ gửi", "sent": "Đã gửi lên trục",
+    "failed": "Gửi không thành công", "received": "Đã đến", "refused": "Từ chối",
+    "accepted": "Đã tiếp nhận", "assigned": "Đã phân công", "processing": "Đang xử lý",
+    "completed": "Đã hoàn thành",
+}
+
+
+def recipient_statuses(doc: OutgoingDocument) -> list[dict[str, Any]]:
+    """``[{org_code, name, status, status_code, description, updated_at, outbox_id}]``."""
+    reported = {d.recipient_code: d for d in interop.delivery_statuses(doc.document_id)} \
+        if doc.document_id else {}
+    packets: dict[str, OutboxMessage] = {}
+    for message in db.session.execute(
+            sa.select(OutboxMessage).where(OutboxMessage.source_type == "outgoing",
+                                           OutboxMessage.source_id == doc.id,
+                                           OutboxMessage.message_type == "edoc")
+            .order_by(OutboxMessage.id)).scalars():
+        for code in filter(None, message.to_codes.split(",")):
+            packets[code] = message  # the latest packet per recipient
+    out = []
+    for recipient in doc.recipients:
+        row = reported.get(recipient.org_code)
+        packet = packets.get(recipient.org_code)
+        updated: datetime | None = None
+        description = ""
+        if row is not None and row.status_code in STATUS_NAMES:
+            status = STATUS_NAMES[row.status_code]
+            updated, description = row.reported_at or row.updated_at, row.description
+        elif packet is None:
+            status = "not_sent"
+        elif packet.state == "dead":
+            status, updated, description = "failed", packet.created_at, packet.last_error
+        elif packet.state == "sent":
+            status, updated = "sent", packet.sent_at
+        else:
+            status, updated = "pending", packet.created_at
+        out.append({"org_code": recipient.org_code, "name": recipient.org_name,
+                    "internal": recipient.internal, "status": status,
+                    "status_label": DELIVERY_LABELS[status],
+                    "status_code": row.status_code if row is not None else "",
+                    "description": description, "updated_at": updated,
+                    "outbox_id": packet.id if packet is not None else None,
+                    "outbox_state": packet.state if packet is not None else ""})
+    return out
+
+
+def _visible(actor: Any) -> sa.Select[tuple[OutgoingDocument]]:
+    return sa.select(OutgoingDocument).where(OutgoingDocument.org_id == actor.org_id)
+
+
+def drafts_for(actor: Any) -> list[OutgoingDocument]:
+    """Drafts the actor wrote or has to review/sign (not yet issued)."""
+    stmt = _visible(actor).where(OutgoingDocument.status.in_(
+        ("draft", "in_review", "returned", "approved", "signed")))
+    if not actor.has_role("clerk", "admin", "leader"):
+        conditions = [OutgoingDocument.created_by_id == actor.id]
+        if actor.has_role("head") and actor.unit_id is not None:
+            conditions.append(OutgoingDocument.unit_id == actor.unit_id)
+        stmt = stmt.where(sa.or_(*conditions))
+    return list(db.session.execute(stmt.order_by(OutgoingDocument.updated_at.desc()))
+                .scalars())
+
+
+def to_sign(actor: Any) -> list[OutgoingDocument]:
+    """The leader's queue "Chờ ký": approved drafts they are the chosen signer of."""
+    return list(db.session.execute(
+        _visible(actor).where(OutgoingDocument.status == "approved",
+                              OutgoingDocument.signer_id == actor.id)
+        .order_by(OutgoingDocument.updated_at)).scalars())
+
+
+def to_review(actor: Any) -> list[OutgoingDocument]:
+    """Drafts waiting for the actor's review (as unit head or as the signer)."""
+    docs = db.session.execute(_visible(actor).where(OutgoingDocument.status == "in_review")
+                              .order_by(OutgoingDocument.updated_at)).scalars()
+    return [d for d in docs
+            if (d.review_stage == "head" and actor.has_role("head") and d.unit_id == actor.unit_id)
+            or (d.review_stage == "leader" and d.signer_id == actor.id)]
+
+
+def to_issue(actor: Any) -> list[OutgoingDocument]:
+    """The clerk's queue "Chờ ban hành": signed documents of the body."""
+    return list(db.session.execute(_visible(actor).where(OutgoingDocument.status == "signed")
+                                   .order_by(OutgoingDocument.signed_at)).scalars())
+
+
+def issued(actor: Any, *, q: str = "", page: int = 1, per_page: int = 50
+           ) -> tuple[list[OutgoingDocument], int]:
+    """Issued documents of the body, newest first, paged."""
+    stmt = _visible(actor).where(OutgoingDocument.issued_at.is_not(None))
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(sa.or_(OutgoingDocument.subject.ilike(like),
+                                 OutgoingDocument.notation.ilike(like)))
+    total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar()
+    rows = db.session.execute(stmt.order_by(OutgoingDocument.issued_at.desc())
+                              .limit(per_page).offset((page - 1) * per_page)).scalars()
+    return list(rows), int(total or 0)
+
+
+def status_label(status: str) -> str:
+    """Vietnamese name of a document state."""
+    return STATUS_LABELS.get(status, status)
