@@ -1,15 +1,24 @@
-"""The fast hex-string reader behaves exactly like pyHanko's own."""
+"""The speed-ups behave exactly like the pyHanko / asn1crypto code they replace."""
 
 from __future__ import annotations
 
 import io
 
 import pytest
+from asn1crypto import x509 as asn1_x509
 from hypothesis import given
 from hypothesis import strategies as st
 from pyhanko.pdf_utils.misc import PdfStreamError
+from pyhanko.sign.general import as_signing_certificate, as_signing_certificate_v2
 
-from signing._speedups import ORIGINAL_READ_HEX, read_hex_string_from_stream
+from signing import _speedups
+from signing._speedups import (
+    ORIGINAL_READ_HEX,
+    ORIGINAL_STRING_PREP,
+    read_hex_string_from_stream,
+    signing_certificate,
+    signing_certificate_v2,
+)
 
 HEXISH = st.text(alphabet="0123456789abcdefABCDEF \n\r\t", max_size=300)
 
@@ -28,3 +37,43 @@ def test_same_errors(data: bytes) -> None:
         ORIGINAL_READ_HEX(io.BytesIO(data))
     with pytest.raises(PdfStreamError):
         read_hex_string_from_stream(io.BytesIO(data))
+
+
+NAMEISH = st.text(
+    alphabet=st.sampled_from("aAăĂâÂđĐêÊôÔơƠưƯ ̣̀́̉̃ếỆỳỸ  \t-.,'NguyễnVănÁnh"), max_size=40
+)
+
+
+@given(text=NAMEISH)
+def test_memoised_string_prep_matches_asn1crypto(text: str) -> None:
+    try:
+        expected = ORIGINAL_STRING_PREP(None, text)  # type: ignore[arg-type]
+    except ValueError:
+        with pytest.raises(ValueError):
+            _speedups._string_prep(text)
+        return
+    assert _speedups._string_prep(text) == expected
+
+
+def test_name_comparison_is_rfc5280_with_and_without_speedups() -> None:
+    one = asn1_x509.Name.build({"common_name": "Nguyễn  Văn ÁNH", "country_name": "VN"})
+    two = asn1_x509.Name.build({"common_name": "nguyễn văn ánh", "country_name": "VN"})
+    other = asn1_x509.Name.build({"common_name": "Nguyễn Văn Anh", "country_name": "VN"})
+    for enabled in (False, True):
+        _speedups.install(enabled)
+        try:
+            fresh = [asn1_x509.Name.load(n.dump()) for n in (one, two, other)]
+            assert fresh[0] == fresh[1]
+            assert fresh[0] != fresh[2]
+            assert fresh[0].hashable == fresh[1].hashable
+        finally:
+            _speedups.install(True)
+
+
+def test_cached_signing_certificate_attributes_match_pyhanko(body_key) -> None:  # type: ignore[no-untyped-def]
+    cert = body_key.certificate
+    assert signing_certificate_v2(cert).dump() == as_signing_certificate_v2(cert).dump()
+    assert signing_certificate(cert).dump() == as_signing_certificate(cert).dump()
+    assert signing_certificate_v2(cert, "sha512").dump() == (
+        as_signing_certificate_v2(cert, "sha512").dump()
+    )
