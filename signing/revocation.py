@@ -12,13 +12,16 @@ answers to embed) and to validation:
 The in-process fetchers implement pyhanko-certvalidator's fetcher interfaces, so every
 check pyHanko makes on fetched data (nonces, signatures, freshness) still applies.
 
-Signing refuses revoked keys, which costs a full path validation with OCSP/CRL (tens of
-milliseconds). A *successful* signing-time check is remembered per process for
-:data:`CHECK_TTL` seconds, per (certificate, trust roots, revocation source): the OCSP
-answers it rests on are valid for hours anyway. :meth:`signing.pki.DevPKI.revoke` clears
-the memory (:func:`forget_checks`), so a revocation made in this process takes effect at
-once; one made in another process takes effect within :data:`CHECK_TTL`. Failed checks
-are never remembered, and validation (:func:`signing.validate_pdf`) never uses this.
+Signing refuses revoked keys, and B-LT embeds the OCSP/CRL answers of every certificate
+of the document; each costs a full path validation with fetching (tens of milliseconds).
+A *successful* check is remembered per process for :data:`CHECK_TTL` seconds, per
+(certificate, trust roots, revocation source, purpose), with its path and the answers
+it rests on (:class:`CheckedPath`), which B-LT then embeds as they are — the dev PKI's
+OCSP answers are valid for 12 hours, and CRLs fetched within the TTL are shared the same
+way. :meth:`signing.pki.DevPKI.revoke` clears the memory (:func:`forget_checks`), so a
+revocation made in this process takes effect at once; one made in another process takes
+effect within :data:`CHECK_TTL`. Failed checks are never remembered, and validation
+(:func:`signing.validate_pdf`) never uses this memory.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from pyhanko_certvalidator.fetchers.common_utils import (
     gather_aia_issuer_urls,
     process_ocsp_response_data,
 )
+from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issuer_serial
 
 #: ``route(url, body)`` → response bytes, or ``None`` when the URL is not served.
@@ -114,42 +118,71 @@ class InProcessFetching(RevocationSource):
 #: Seconds during which a successful signing-time revocation check is re-used.
 CHECK_TTL = 30.0
 _CHECKS_MAX = 1024
-_checked: dict[Hashable, float] = {}
+_checked: dict[Hashable, tuple[float, CheckedPath]] = {}
+_crl_bytes: dict[tuple[Router, str], tuple[float, bytes]] = {}
 _checked_lock = threading.Lock()
 
 
-def check_key(source: RevocationSource, cert_sha256: bytes, roots: Iterable[bytes]) -> Hashable:
-    """The memory key of a signing-time check: certificate, trust roots, revocation source."""
+@dataclass(frozen=True)
+class CheckedPath:
+    """A certificate's validated path and the revocation answers it was checked with."""
+
+    path: ValidationPath
+    ocsps: tuple[ocsp.OCSPResponse, ...]
+    crls: tuple[crl.CertificateList, ...]
+
+
+def check_key(
+    source: RevocationSource, cert_sha256: bytes, roots: Iterable[bytes], purpose: str
+) -> Hashable:
+    """The memory key of a check: certificate, trust roots, revocation source, purpose."""
     route = getattr(source, "route", None)
     # InProcessFetching compares equal whatever its route: tell routes apart explicitly
     origin = (type(source), route) if route is not None else (type(source), source)
-    return (cert_sha256, tuple(roots), origin)
+    return (cert_sha256, tuple(roots), origin, purpose)
 
 
-def recently_checked(key: Hashable) -> bool:
-    """Whether the check ``key`` succeeded less than :data:`CHECK_TTL` seconds ago."""
+def recently_checked(key: Hashable) -> CheckedPath | None:
+    """The result of the check ``key`` if it succeeded less than :data:`CHECK_TTL` ago."""
     with _checked_lock:
-        until = _checked.get(key)
-        if until is None:
-            return False
-        if until < time.monotonic():
+        entry = _checked.get(key)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
             del _checked[key]
-            return False
-        return True
+            return None
+        return entry[1]
 
 
-def note_checked(key: Hashable) -> None:
-    """Remember that the check ``key`` succeeded just now."""
+def note_checked(key: Hashable, checked: CheckedPath) -> None:
+    """Remember that the check ``key`` succeeded just now, with its path and answers."""
     with _checked_lock:
         if len(_checked) >= _CHECKS_MAX:
             _checked.clear()
-        _checked[key] = time.monotonic() + CHECK_TTL
+        _checked[key] = (time.monotonic() + CHECK_TTL, checked)
 
 
 def forget_checks() -> None:
-    """Forget every remembered check (called when a certificate is revoked)."""
+    """Forget every remembered check and CRL (called when a certificate is revoked)."""
     with _checked_lock:
         _checked.clear()
+        _crl_bytes.clear()
+
+
+def _fetch_crl(route: Router, url: str) -> bytes | None:
+    """``route(url)`` for a CRL, shared for :data:`CHECK_TTL` seconds per process."""
+    now = time.monotonic()
+    with _checked_lock:
+        entry = _crl_bytes.get((route, url))
+        if entry is not None and entry[0] >= now:
+            return entry[1]
+    data = route(url, None)
+    if data is not None:
+        with _checked_lock:
+            if len(_crl_bytes) >= _CHECKS_MAX:
+                _crl_bytes.clear()
+            _crl_bytes[(route, url)] = (now + CHECK_TTL, data)
+    return data
 
 
 class _RouterBackend(FetcherBackend):
@@ -213,7 +246,7 @@ class _RouterCRLFetcher(CRLFetcher):
         results: list[crl.CertificateList] = []
         for point in get_relevant_crl_dps(cert, use_deltas=use_deltas):
             for url in enumerate_delivery_point_urls(point):
-                data = self.route(url, None)
+                data = _fetch_crl(self.route, url)
                 if data is None:
                     continue
                 if pem.detect(data):

@@ -35,10 +35,10 @@ import enum
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from asn1crypto import cms, pem
 from asn1crypto import x509 as asn1_x509
@@ -71,6 +71,7 @@ from pyhanko.sign.validation import DocumentSecurityStore
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
+from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from .appearance import (
@@ -103,6 +104,7 @@ from .errors import (
 from .keys import SignerKey
 from .pdfio import open_reader, open_writer
 from .revocation import (
+    CheckedPath,
     EmbeddedOnly,
     RevocationSource,
     check_key,
@@ -375,12 +377,12 @@ def _validation_context(
 
 async def _check_not_revoked(
     cert: asn1_x509.Certificate, chain: Sequence[asn1_x509.Certificate], vc: ValidationContext
-) -> None:
+) -> ValidationPath:
     # the key usage pyHanko's own pre-signing check asks for (that check is skipped: this
     # one, with the same context, replaces it)
     validator = CertificateValidator(cert, intermediate_certs=list(chain), validation_context=vc)
     try:
-        await validator.async_validate_usage(set(DEFAULT_SIGNER_KEY_USAGE))
+        return await validator.async_validate_usage(set(DEFAULT_SIGNER_KEY_USAGE))
     except cv_errors.RevokedError as exc:
         raise CertificateRevokedError() from exc
     except cv_errors.ExpiredError as exc:
@@ -627,10 +629,11 @@ async def _sign_once(
             options.revocation,
             key.certificate.sha256,
             (root.sha256 for root in _trust_roots(key.chain, options.trust_roots)),
+            "sign",
         )
-        if not recently_checked(memo):
-            await _check_not_revoked(key.certificate, key.chain, vc)
-            note_checked(memo)
+        if recently_checked(memo) is None:
+            path = await _check_not_revoked(key.certificate, key.chain, vc)
+            note_checked(memo, CheckedPath(path, tuple(vc.ocsps), tuple(vc.crls)))
     style = stamp_style(options.appearance) if options.appearance else None
     signer = PdfSigner(
         # no validation context for pyHanko: its pre-signing check repeats ours and probes
@@ -667,8 +670,7 @@ def _finish_levels(
     if level.rank < PadesLevel.B_LT.rank:
         return pdf
     out = embed_validation_data(
-        pdf, revocation=options.revocation, trust_roots=options.trust_roots,
-        validation_context=vc,
+        pdf, revocation=options.revocation, trust_roots=options.trust_roots
     )
     if level == PadesLevel.B_LTA:
         assert options.timestamps is not None
@@ -846,6 +848,9 @@ def embed_validation_data(
     All signatures, not only the last: a verifier holding OCSP answers from an issuer
     for some certificates treats a missing answer for a sibling certificate as a
     failed revocation check, so the leader's certificate needs its own answer too.
+    Each distinct certificate is validated once; a certificate checked less than
+    :data:`signing.revocation.CHECK_TTL` seconds ago (at signing, or by an earlier
+    B-LT) contributes the path and answers of that check instead of new ones.
     """
     reader = open_reader(pdf)
     signatures = [s for s in reader.embedded_signatures if s.sig_object_type == "/Sig"]
@@ -854,25 +859,38 @@ def embed_validation_data(
     chain: list[asn1_x509.Certificate] = []
     for emb in signatures:
         chain.extend(emb.other_embedded_certs)
+    roots = _trust_roots(chain, trust_roots)
+    root_ids = [root.sha256 for root in roots]
+    backend = revocation.fetcher_backend()
     if validation_context is not None:
-        # reuse the signing-time context: its fetchers already hold the signer's answers
-        vc = validation_context
-        vc.certificate_registry.register_multiple(chain)
-    else:
-        backend = revocation.fetcher_backend()
-        vc = ValidationContext(
-            trust_roots=_trust_roots(chain, trust_roots),
+        validation_context.certificate_registry.register_multiple(chain)
+
+    async def check(cert: asn1_x509.Certificate, others: Sequence[asn1_x509.Certificate]) -> (
+        CheckedPath
+    ):
+        for purpose in ("sign", "embed"):
+            hit = recently_checked(check_key(revocation, cert.sha256, root_ids, purpose))
+            if hit is not None:
+                return hit
+        # a context of its own, so that the answers remembered are this certificate's
+        vc = validation_context or ValidationContext(
+            trust_roots=roots,
             other_certs=chain,
             allow_fetching=backend is not None,
             fetcher_backend=backend,
             revocation_mode="soft-fail",
         )
+        validator = CertificateValidator(cert, intermediate_certs=others, validation_context=vc)
+        path = await validator.async_validate_usage(key_usage=set())
+        checked = CheckedPath(path, tuple(vc.ocsps), tuple(vc.crls))
+        if validation_context is None and (checked.ocsps or checked.crls):
+            note_checked(check_key(revocation, cert.sha256, root_ids, "embed"), checked)
+        return checked
 
-    async def collect() -> list:  # type: ignore[type-arg]
-        # what pyHanko's collect_validation_info does, once per distinct certificate: the
-        # TSA signs every signature's time-stamp, and a certificate already validated in
-        # this context (the signer's, at signing time) has its path and answers in it
-        paths = []
+    async def collect() -> list[CheckedPath]:
+        # what pyHanko's collect_validation_info does for every signature and its
+        # time-stamps, once per distinct certificate (the TSA signs every time-stamp)
+        results: list[CheckedPath] = []
         seen: set[bytes] = set()
         for emb in signatures:
             signed = [emb.signed_data]
@@ -880,25 +898,21 @@ def embed_validation_data(
                 signed.extend(extract_tst_data_iter(emb.signer_info, signed=attached))
             for signed_data in signed:
                 info = extract_certificate_info(signed_data)
-                cert = info.signer_cert
-                if cert.sha256 in seen:
-                    continue
-                seen.add(cert.sha256)
-                known = vc.check_validation(cert)
-                if known is not None and known.leaf is not None:
-                    paths.append(known)
-                    continue
-                validator = CertificateValidator(
-                    cert, intermediate_certs=info.other_certs, validation_context=vc
-                )
-                paths.append(await validator.async_validate_usage(key_usage=set()))
-        return paths
+                if info.signer_cert.sha256 not in seen:
+                    seen.add(info.signer_cert.sha256)
+                    results.append(await check(info.signer_cert, info.other_certs))
+        return results
 
     try:
-        paths = _run(collect())
+        checked = _run(collect())
         writer = IncrementalPdfFileWriter.from_reader(reader)
         DocumentSecurityStore.supply_dss_in_writer(
-            writer, None, validation_context=vc, paths=paths, embed_roots=True
+            writer,
+            None,
+            paths=[item.path for item in checked],
+            ocsps=_unique(item for c in checked for item in c.ocsps),
+            crls=_unique(item for c in checked for item in c.crls),
+            embed_roots=True,
         )
         buf = io.BytesIO()
         writer.write(buf)
@@ -910,6 +924,18 @@ def embed_validation_data(
             f"Cannot embed validation data: {exc}",
         ) from exc
     return buf.getvalue()
+
+
+def _unique(items: Iterable[Any]) -> list[Any]:
+    """ASN.1 values without byte-identical repeats, in order."""
+    seen: set[bytes] = set()
+    result = []
+    for item in items:
+        der = item.dump()
+        if der not in seen:
+            seen.add(der)
+            result.append(item)
+    return result
 
 
 # ----------------------------------------------------------------------------- external
