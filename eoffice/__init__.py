@@ -106,6 +106,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from eoffice.auth.views import bp as auth_bp
     from eoffice.core.views import bp as core_bp
     from eoffice.orgs.views import bp as orgs_bp
+    from eoffice.outgoing.views import bp as outgoing_bp
     from eoffice.documents.pki_views import bp as pki_bp
 
     app.register_blueprint(core_bp)
@@ -114,6 +115,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(pki_bp)
+    app.register_blueprint(outgoing_bp)
 
     from eoffice.extensions import csrf
 
