@@ -108,6 +108,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from eoffice.orgs.views import bp as orgs_bp
     from eoffice.outgoing.views import bp as outgoing_bp
     from eoffice.documents.pki_views import bp as pki_bp
+    from eoffice.incoming.views import bp as incoming_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -115,6 +116,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(pki_bp)
+    app.register_blueprint(incoming_bp)
     app.register_blueprint(outgoing_bp)
 
     from eoffice.extensions import csrf
