@@ -170,8 +170,8 @@ def compose_pdf(data: ComposeInput) -> tuple[bytes, DraftLayout]:
     pdf.set_xy(label_x, row)
     pdf.cell(pdf.get_string_width("Số:") + 2, 16, "Số:")
     number_x0 = label_x + pdf.get_string_width("Số: ")
-    number_box = _to_box(number_x0, row - 1, HEAD_LEFT_X + HEAD_LEFT_W, row + 17)
-    date_box = _to_box(HEAD_RIGHT_X + 10 * MM, row - 1, HEAD_RIGHT_X + HEAD_RIGHT_W, row + 17)
+    number_box = _to_box(number_x0, row - 3, HEAD_LEFT_X + HEAD_LEFT_W, row + 15)
+    date_box = _to_box(HEAD_RIGHT_X + 10 * MM, row - 3, HEAD_RIGHT_X + HEAD_RIGHT_W, row + 15)
     y = row + 20
 
     # (5b) trích yếu of a công văn, 6 pt under the number
