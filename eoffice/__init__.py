@@ -42,6 +42,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_error_handlers(app)
     register_commands(app)
+    # Plain (HTML) blueprints are not part of the API document. APIFlask expects the flag on
+    # every blueprint that has before_request hooks.
+    for blueprint in app.blueprints.values():
+        if not hasattr(blueprint, "enable_openapi"):
+            blueprint.enable_openapi = False  # type: ignore[attr-defined]
     return app
 
 
@@ -105,10 +110,10 @@ def _register_blueprints(app: APIFlask) -> None:
     from eoffice.audit.views import bp as audit_bp
     from eoffice.auth.views import bp as auth_bp
     from eoffice.core.views import bp as core_bp
-    from eoffice.orgs.views import bp as orgs_bp
-    from eoffice.outgoing.views import bp as outgoing_bp
     from eoffice.documents.pki_views import bp as pki_bp
     from eoffice.incoming.views import bp as incoming_bp
+    from eoffice.orgs.views import bp as orgs_bp
+    from eoffice.outgoing.views import bp as outgoing_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
