@@ -203,8 +203,9 @@ def receive(packet: bytes, to: tuple[str, ...] = (RACHGIA,)) -> IncomingDocument
     ).scalars().first()
 
 
-def sent_statuses(document_id: str) -> list[str]:
+def sent_statuses(document_id: str, from_code: str = RACHGIA) -> list[str]:
     """Status codes the receiver queued back for ``document_id``, in order."""
     return list(db.session.execute(sa.select(OutboxMessage.status_code).where(
-        OutboxMessage.message_type == "status", OutboxMessage.document_id == document_id)
+        OutboxMessage.message_type == "status", OutboxMessage.document_id == document_id,
+        OutboxMessage.from_code == from_code)
         .order_by(OutboxMessage.id)).scalars())
