@@ -1,4 +1,4 @@
-"""Faster drop-in replacements for two hot spots of pyHanko, installed on import.
+"""Faster drop-in replacements for hot spots of pyHanko and asn1crypto, installed on import.
 
 1. ``pyhanko.pdf_utils.generic.read_hex_string_from_stream`` tokenises hex strings one
    byte at a time in Python; every signature's ``/Contents`` is a 10–40 KB hex string,
@@ -20,12 +20,19 @@
    memoised per string: it is a pure function, and with Vietnamese names each call
    walks several Unicode tables. Certificates are re-parsed for every document, so the
    per-object cache asn1crypto has does not help.
+5. pyHanko's PDF tokenizer reads names, numbers and keywords one byte at a time
+   (``misc._read_until_class``) and decodes every name byte by byte
+   (``generic._decode_name``); validation reads every object of the signed revision for
+   its difference analysis. The replacements scan a block with a compiled character
+   class, and decode each distinct name once (a new ``NameObject`` per call: pyHanko
+   sets attributes on them). Same results, stream positions and errors (property-tested).
 """
 
 from __future__ import annotations
 
 import binascii
 import os
+import re
 from datetime import datetime
 from functools import lru_cache
 
@@ -34,7 +41,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils.misc import PDF_WHITESPACE, PdfStreamError
 from pyhanko.sign import general
 from pyhanko.sign.attributes import SigningCertificateV2Provider
@@ -142,6 +149,46 @@ class CachedKeyTimeStamper(DummyTimeStamper):
 
 ORIGINAL_READ_HEX = generic.read_hex_string_from_stream
 ORIGINAL_STRING_PREP = asn1_x509.NameTypeAndValue._ldap_string_prep
+ORIGINAL_READ_UNTIL_CLASS = misc._read_until_class
+ORIGINAL_DECODE_NAME = generic._decode_name
+_TOKEN_BLOCK = 64
+
+
+@lru_cache(maxsize=16)
+def _class_pattern(class_chars: bytes) -> re.Pattern[bytes]:
+    return re.compile(b"[" + re.escape(class_chars) + b"]")
+
+
+def read_until_class(class_chars: bytes, stream, maxchars=None):  # type: ignore[no-untyped-def]
+    """Read up to (and consume) the first byte of ``class_chars``: ``(data, at_eof)``."""
+    pattern = _class_pattern(bytes(class_chars))
+    chunks: list[bytes] = []
+    left = maxchars if maxchars else None
+    while left is None or left > 0:
+        want = _TOKEN_BLOCK if left is None else min(_TOKEN_BLOCK, left)
+        block = stream.read(want)
+        if not block:
+            return b"".join(chunks), True
+        found = pattern.search(block)
+        if found is not None:
+            end = found.start()
+            chunks.append(block[:end])
+            stream.seek(end + 1 - len(block), os.SEEK_CUR)
+            return b"".join(chunks), False
+        chunks.append(block)
+        if left is not None:
+            left -= len(block)
+    return b"".join(chunks), False
+
+
+@lru_cache(maxsize=4096)
+def _decoded_name(name_bytes: bytes) -> str:
+    return str.__str__(ORIGINAL_DECODE_NAME(name_bytes))
+
+
+def decode_name(name_bytes: bytes) -> generic.NameObject:
+    """``generic._decode_name`` with the decoding memoised per distinct name."""
+    return generic.NameObject(_decoded_name(bytes(name_bytes)))
 
 
 @lru_cache(maxsize=4096)
@@ -164,6 +211,8 @@ def install(enabled: bool = True) -> None:
     asn1_x509.NameTypeAndValue._ldap_string_prep = (  # type: ignore[method-assign]
         _cached_string_prep if enabled else ORIGINAL_STRING_PREP
     )
+    misc._read_until_class = read_until_class if enabled else ORIGINAL_READ_UNTIL_CLASS
+    generic._decode_name = decode_name if enabled else ORIGINAL_DECODE_NAME
 
 
 install()

@@ -8,14 +8,23 @@ import pytest
 from asn1crypto import x509 as asn1_x509
 from hypothesis import given
 from hypothesis import strategies as st
-from pyhanko.pdf_utils.misc import PdfStreamError
+from pyhanko.pdf_utils.misc import (
+    PDF_DELIMITERS,
+    PDF_WHITESPACE,
+    PdfReadError,
+    PdfStreamError,
+)
 from pyhanko.sign.general import as_signing_certificate, as_signing_certificate_v2
 
 from signing import _speedups
 from signing._speedups import (
+    ORIGINAL_DECODE_NAME,
     ORIGINAL_READ_HEX,
+    ORIGINAL_READ_UNTIL_CLASS,
     ORIGINAL_STRING_PREP,
+    decode_name,
     read_hex_string_from_stream,
+    read_until_class,
     signing_certificate,
     signing_certificate_v2,
 )
@@ -77,3 +86,39 @@ def test_cached_signing_certificate_attributes_match_pyhanko(body_key) -> None: 
     assert signing_certificate_v2(cert, "sha512").dump() == (
         as_signing_certificate_v2(cert, "sha512").dump()
     )
+
+
+TOKENISH = st.binary(max_size=200) | st.text(
+    alphabet="abc/#0123456789 \n\r\t<>[]()%{}", max_size=200
+).map(str.encode)
+CLASSES = st.sampled_from(
+    [PDF_WHITESPACE, PDF_WHITESPACE + PDF_DELIMITERS, b"/", b"#ab"]
+)
+
+
+@given(data=TOKENISH, classes=CLASSES, maxchars=st.sampled_from([None, 1, 5, 70, 300]),
+       offset=st.integers(min_value=0, max_value=10))
+def test_read_until_class_matches_pyhanko(
+    data: bytes, classes: bytes, maxchars: int | None, offset: int
+) -> None:
+    ours, theirs = io.BytesIO(data), io.BytesIO(data)
+    ours.seek(min(offset, len(data)))
+    theirs.seek(min(offset, len(data)))
+    assert read_until_class(classes, ours, maxchars) == ORIGINAL_READ_UNTIL_CLASS(
+        classes, theirs, maxchars
+    )
+    assert ours.tell() == theirs.tell()
+
+
+@given(name=TOKENISH)
+def test_decode_name_matches_pyhanko(name: bytes) -> None:
+    try:
+        expected = ORIGINAL_DECODE_NAME(name)
+    except PdfReadError:
+        with pytest.raises(PdfReadError):
+            decode_name(name)
+        return
+    got = decode_name(name)
+    assert got == expected
+    assert type(got) is type(expected)
+    assert got is not decode_name(name)  # a fresh object: pyHanko sets attributes on it
