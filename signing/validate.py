@@ -377,6 +377,7 @@ class _Context:
     def __init__(self, reader: Any, settings: ValidationSettings) -> None:
         self.reader = reader
         self.settings = settings
+        self._vcs: dict[datetime | None, ValidationContext] = {}
         self.roots = load_trust_roots(settings.trust_roots)
         try:
             dss = DocumentSecurityStore.read_dss(reader)
@@ -401,6 +402,19 @@ class _Context:
     def vc(self, extra_certs: Sequence[asn1_x509.Certificate], moment: datetime | None) -> (
         ValidationContext
     ):
+        """The report's validation context for ``moment``: one per report and moment,
+        shared by every signature and time-stamp (their certificates added to it)."""
+        shared = self._vcs.get(moment)
+        if shared is not None:
+            shared.certificate_registry.register_multiple(extra_certs)
+            return shared
+        shared = self._new_vc(extra_certs, moment)
+        self._vcs[moment] = shared
+        return shared
+
+    def _new_vc(
+        self, extra_certs: Sequence[asn1_x509.Certificate], moment: datetime | None
+    ) -> ValidationContext:
         backend = self.settings.revocation.fetcher_backend()
         return ValidationContext(
             trust_roots=self.roots,
