@@ -191,7 +191,8 @@ def document_out(doc: IncomingDocument, actor: Any, *, full: bool = True) -> dic
                    "author": n.author.full_name if n.author else None,
                    "created_at": n.created_at, "file": n.file.name if n.file else None}
                   for n in doc.notes],
-        "actions": [a for a in ACTIONS if can(actor, f"incoming.{a}", doc)],
+        "actions": [a for a in ACTIONS if can(actor, f"incoming.{a}", doc)
+                    and (a != "takeback" or doc.takeback_reason is not None)],
     })
     return data
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from eoffice.core.errors import ValidationFailed
 from eoffice.extensions import db
-from eoffice.incoming.models import IncomingAssignment, IncomingDocument
+from eoffice.incoming.models import STATUSES, IncomingAssignment, IncomingDocument
 
 
 def fold(text: str) -> str:
@@ -40,7 +41,12 @@ def list_documents(actor: Any, *, status: str | None = None, q: str | None = Non
     """One page of the visible documents (newest first) and the total count."""
     stmt = visible_query(actor)
     if status:
-        stmt = stmt.where(IncomingDocument.status.in_(status.split(",")))
+        wanted = [s.strip() for s in status.split(",") if s.strip()]
+        unknown = [s for s in wanted if s not in STATUSES]
+        if unknown:
+            raise ValidationFailed(f"Trạng thái không hợp lệ: {', '.join(unknown)}.",
+                                   details={"field": "status", "allowed": list(STATUSES)})
+        stmt = stmt.where(IncomingDocument.status.in_(wanted))
     for word in fold(q or "").split():
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(IncomingDocument.search_text.like(f"%{escaped}%", escape="\\"))

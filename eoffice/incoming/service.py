@@ -238,6 +238,9 @@ def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDoc
     if packet.business_doc_type == 1:
         _apply_revocation(body, packet)
         return None
+    # looked up before the new row exists (autoflush would otherwise find the row itself)
+    duplicate = _find_duplicate(body.id, packet.sender.organ_id, packet.code_number[:11],
+                                packet.code_notation[:30])
     doc = IncomingDocument(
         org=body, source="electronic", status="received", document_id=packet.document_id,
         inbox_id=inbox.id, issuer_code=packet.sender.organ_id,
@@ -256,9 +259,8 @@ def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDoc
         packet_signature_note=inbox.signature_note or "",
         wrong_recipient=inbox.to_code not in {r.organ_id for r in packet.recipients},
     )
-    db.session.add(doc)
-    duplicate = _find_duplicate(body.id, doc.issuer_code, doc.number, doc.notation)
     doc.duplicate_of_id = duplicate.id if duplicate else None
+    db.session.add(doc)
     _refresh_search(doc)
     db.session.flush()
     for attachment in packet.attachments:
@@ -477,16 +479,16 @@ def intake_paper(actor: Any, org: Organization, meta: PaperMeta,
                                    details={"field": "file"})
         pdf = images_to_pdf([data for _, data in files])
         name = "ban-quet.pdf"
+    duplicate = _find_duplicate(org.id, meta.issuer_code, meta.number, meta.notation) \
+        if meta.issuer_code else _find_duplicate_by_name(org.id, meta)
     doc = IncomingDocument(
         org=org, source="paper", status="received", issuer_code=meta.issuer_code,
         issuer_name=meta.issuer_name, number=meta.number, notation=meta.notation,
         issued_date=meta.issued_date, type_name=meta.type_name, subject=meta.subject,
         signer_name=meta.signer_name, signer_position=meta.signer_position,
         priority=meta.priority, sender_due_date=meta.due_date, created_by_id=actor.id)
-    db.session.add(doc)
-    duplicate = _find_duplicate(org.id, meta.issuer_code, meta.number, meta.notation) \
-        if meta.issuer_code else _find_duplicate_by_name(org.id, meta)
     doc.duplicate_of_id = duplicate.id if duplicate else None
+    db.session.add(doc)
     _refresh_search(doc)
     db.session.flush()
     _file(doc, pdf, name if name.lower().endswith(".pdf") else name + ".pdf", verify=False,
@@ -520,11 +522,12 @@ def register(actor: Any, doc: IncomingDocument, *, now: datetime | None = None
         raise InvalidTransition(
             f"Văn bản đã được vào sổ (số đến {doc.incoming_number}), không vào sổ hai lần.",
             details={"incoming_number": doc.incoming_number})
-    if doc.duplicate_of is not None and doc.duplicate_of.incoming_number is not None:
+    twin = _registered_twin(doc)
+    if twin is not None:
         raise Conflict(
-            "Văn bản trùng với văn bản đã vào sổ (số đến "
-            f"{doc.duplicate_of.incoming_number}); hãy từ chối bản trùng.",
-            details={"duplicate_of": doc.duplicate_of.id})
+            f"Văn bản trùng với văn bản đã vào sổ (số đến {twin.incoming_number}): cùng số, "
+            "ký hiệu và cơ quan ban hành; hãy từ chối bản trùng.",
+            details={"duplicate_of": twin.id})
     _transition(doc, "register")
     day = today(now)
     book = numbering.register_for(doc.org, "incoming")
@@ -543,6 +546,21 @@ def register(actor: Any, doc: IncomingDocument, *, now: datetime | None = None
         notify(leader, "incoming.to_direct", f"Văn bản đến chờ cho ý kiến: {_label(doc)}",
                link(doc), email=doc.is_urgent)
     return doc
+
+
+def _registered_twin(doc: IncomingDocument) -> IncomingDocument | None:
+    """An already registered document of the body with the same number + notation + issuer
+    (whichever of the two arrived first): a document is never registered twice."""
+    if not (doc.number and doc.notation):
+        return None
+    issuer = (IncomingDocument.issuer_code == doc.issuer_code if doc.issuer_code
+              else sa.func.lower(IncomingDocument.issuer_name) == doc.issuer_name.lower())
+    return db.session.execute(sa.select(IncomingDocument).where(
+        IncomingDocument.org_id == doc.org_id, IncomingDocument.id != doc.id,
+        IncomingDocument.number == doc.number, IncomingDocument.notation == doc.notation,
+        issuer, IncomingDocument.incoming_number.is_not(None),
+        IncomingDocument.status.not_in(("refused", "revoked", "withdrawn")))
+        .order_by(IncomingDocument.id)).scalars().first()
 
 
 def refuse(actor: Any, doc: IncomingDocument, reason: str) -> IncomingDocument:

@@ -37,6 +37,7 @@ def test_api_journey_with_statuses_back_to_the_province(hub, signed_pdf, client,
     assert client.get("/api/v1/incoming?q=cai cach hanh chinh", headers=clerk
                       ).get_json()["total"] == 1
     assert client.get("/api/v1/incoming?q=ngan sach", headers=clerk).get_json()["total"] == 0
+    assert client.get("/api/v1/incoming?status=bogus", headers=clerk).status_code == 422
 
     record = client.get(f"/api/v1/incoming/{doc.id}", headers=clerk).get_json()
     assert record["signatures"]["valid"] is True

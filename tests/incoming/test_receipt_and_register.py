@@ -46,7 +46,7 @@ def test_packet_becomes_received_document_with_verified_signatures(hub, signed_p
     report = service.report_of(pdf)
     assert report["valid"] is True and pdf.valid is True
     assert report["signatures"][0]["trusted"] is True
-    assert doc.verification_ok is True
+    assert doc.verification_ok is True and doc.duplicate_of_id is None
     assert service.store().get(pdf.digest) == signed_pdf
     assert sent_statuses(doc.document_id) == ["01"]  # answered at once, once
     clerk_notes = db_session.execute(sa.select(Notification).where(
@@ -113,6 +113,17 @@ def test_duplicate_number_notation_issuer_is_flagged_and_never_registered_twice(
     assert again.status == "received" and again.incoming_number is None
 
 
+def test_the_later_twin_registered_first_blocks_the_earlier(hub, signed_pdf, db_session):
+    from datetime import date
+    first = receive(make_packet(signed_pdf, number="24"))
+    second = receive(make_packet(signed_pdf, number="24", issued=date(2026, 11, 22)))
+    assert second.duplicate_of_id == first.id and first.duplicate_of_id is None
+    with unit_of_work():
+        service.register(hub.clerk, second)
+    with pytest.raises(Conflict):
+        service.register(hub.clerk, first)
+
+
 def test_same_document_id_twice_is_not_a_second_document(hub, signed_pdf, db_session):
     packet = make_packet(signed_pdf, number="22")
     first = receive(packet)
@@ -150,7 +161,10 @@ def test_paper_intake_shares_the_register(hub, signed_pdf, db_session):
     assert service.store().get(paper.files[0].digest).startswith(b"%PDF-")
     assert paper.incoming_number == electronic.incoming_number + 1
     assert sent_statuses(electronic.document_id) == ["01", "03"]
-    assert paper.verification_ok is None
+    assert paper.verification_ok is None and paper.duplicate_of_id is None
+    with unit_of_work():  # the same paper document keyed in again is flagged
+        again = service.intake_paper(hub.clerk, hub.rachgia, meta, [("scan.pdf", plain_pdf())])
+    assert again.duplicate_of_id == paper.id
 
 
 def test_paper_intake_bad_input(hub, db_session):

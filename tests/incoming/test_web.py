@@ -36,6 +36,7 @@ def test_web_journey(hub, signed_pdf, client, login, db_session):
     login(hub.clerk.username)
     listing = client.get("/incoming/").get_data(as_text=True)
     assert "Chỉ thị về đẩy mạnh" in listing and "Khẩn" in listing
+    assert "Trùng" not in listing and "Chữ ký hợp lệ" in listing
     page = client.get(url).get_data(as_text=True)
     assert "Văn bản hợp lệ" in page and "verdict-ok" in page
     assert "cần trình và xử lý ngay" in page  # urgent
