@@ -4,11 +4,16 @@ pyHanko's strict reader rejects PDFs that real producers write (poppler's own si
 leaves orphaned cross-reference generations), so a strict read that fails is retried
 non-strictly; anything still unreadable becomes a :class:`~signing.errors.PdfReadError`
 subclass instead of an arbitrary exception.
+
+Memory: pyHanko's readers and writers sit in reference cycles, so each one keeps the
+PDF it read (and the buffer it wrote) alive until the next full garbage collection;
+:func:`finished` lets go of those buffers as soon as the output has been taken.
 """
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -68,3 +73,13 @@ def open_writer(pdf: bytes) -> IncrementalPdfFileWriter:
     raise BrokenPdfError(
         f"Tệp PDF bị hỏng: {last}", f"The PDF is damaged: {last}"
     ) from last
+
+
+def finished(*items: Any) -> None:
+    """Close the input stream of readers/writers and the given output buffers."""
+    for item in items:
+        if isinstance(item, IncrementalPdfFileWriter):
+            item = item.prev
+        stream = item.stream if isinstance(item, PdfFileReader) else item
+        if isinstance(stream, io.BytesIO):
+            stream.close()

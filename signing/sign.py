@@ -102,7 +102,7 @@ from .errors import (
     TimestampError,
 )
 from .keys import SignerKey
-from .pdfio import open_reader, open_writer
+from .pdfio import finished, open_reader, open_writer
 from .revocation import (
     CheckedPath,
     EmbeddedOnly,
@@ -530,7 +530,9 @@ def prepare_draft(pdf: bytes, layout: DraftLayout) -> bytes:
         raise PdfReadError(
             f"Không thêm được trường vào dự thảo: {exc}", f"Cannot add fields to the draft: {exc}"
         ) from exc
-    return out.getvalue()
+    result = out.getvalue()
+    finished(writer, out)
+    return result
 
 
 def _field_style(size: float) -> TextBoxStyle:
@@ -575,7 +577,9 @@ def fill_number(
         ) from exc
     out = io.BytesIO()
     writer.write(out)
-    return out.getvalue()
+    result = out.getvalue()
+    finished(writer, out)
+    return result
 
 
 # ----------------------------------------------------------------------------- signing
@@ -682,18 +686,25 @@ async def _sign_once(
         )
         out = io.BytesIO()
         await signer.async_sign_pdf(writer, output=out)
-    return out.getvalue(), vc
+    result = out.getvalue()
+    finished(writer, out)
+    return result, vc
 
 
 def _finish_levels(
-    pdf: bytes, options: SignOptions, level: PadesLevel, vc: ValidationContext | None
+    held: list[bytes], options: SignOptions, level: PadesLevel, vc: ValidationContext | None
 ) -> bytes:
-    """B-LT: embed validation data of every signature; B-LTA: then a document time-stamp."""
+    """B-LT: embed validation data of every signature; B-LTA: then a document time-stamp.
+
+    ``held`` holds the only reference to the signed PDF, taken here so that each
+    intermediate version can be freed as soon as the next one exists."""
+    pdf = held.pop()
     if level.rank < PadesLevel.B_LT.rank:
         return pdf
     out = embed_validation_data(
         pdf, revocation=options.revocation, trust_roots=options.trust_roots
     )
+    del pdf
     if level == PadesLevel.B_LTA:
         assert options.timestamps is not None
         out = add_document_timestamp(out, timestamps=options.timestamps)
@@ -711,8 +722,13 @@ def sign_pdf(pdf: bytes, key: SignerKey, options: SignOptions) -> SignResult:
         )
     try:
         signed, vc = _run(_sign_once(pdf, key, options, options.level, field_name))
-        signed = _finish_levels(signed, options, options.level, vc)
-        return SignResult(pdf=signed, field_name=field_name, level=options.level)
+        held = [signed]
+        del signed  # _finish_levels takes the only reference (one copy less at B-LTA)
+        return SignResult(
+            pdf=_finish_levels(held, options, options.level, vc),
+            field_name=field_name,
+            level=options.level,
+        )
     except SigningLibraryError as exc:
         if not (isinstance(exc, TimestampError) and options.on_tsa_failure == "downgrade"):
             raise
@@ -854,7 +870,9 @@ def add_document_timestamp(
         if _is_timestamp_failure(exc):
             raise TimestampError() from exc
         raise _translate(exc) from exc
-    return buf.getvalue()
+    result = buf.getvalue()
+    finished(writer, buf)
+    return result
 
 
 def embed_validation_data(
@@ -945,7 +963,9 @@ def embed_validation_data(
             f"Không nhúng được dữ liệu kiểm tra chữ ký: {exc}",
             f"Cannot embed validation data: {exc}",
         ) from exc
-    return buf.getvalue()
+    result = buf.getvalue()
+    finished(reader, buf)
+    return result
 
 
 def _unique(items: Iterable[Any]) -> list[Any]:
