@@ -9,9 +9,10 @@ documents, queues the QCVN 102 status packet back to the issuer in the SAME tran
 ``unit_of_work`` commits.
 
 Receipt (:func:`receive_packet`) is the hook interop calls inside the receipt
-transaction: it stores the PDFs, validates every signature on arrival (measured: a
-signed A4 PDF validates in well under a second with the in-process PKI, so it is done in
-the transaction and the clerk never sees a half-checked document), flags duplicates by
+transaction: it stores the PDFs, validates every signature on arrival (measured with the
+in-process PKI: a 1-page B-LT PDF in 0.22 s, a 50-page one in 0.74 s, an unsigned one in
+2 ms — so it is done in the receipt transaction and the clerk never sees a half-checked
+document; the hub caps packet size), flags duplicates by
 (number + notation + issuer) and answers 01 at once. Revocations, updates and
 replacements (edXML ``BusinessDocType`` 1/2/3) freeze the earlier document with a log.
 """
