@@ -169,9 +169,10 @@ def compose_pdf(data: ComposeInput) -> tuple[bytes, DraftLayout]:
     label_x = HEAD_LEFT_X + 12 * MM
     pdf.set_xy(label_x, row)
     pdf.cell(pdf.get_string_width("Số:") + 2, 16, "Số:")
-    number_x0 = label_x + pdf.get_string_width("Số: ")
-    number_box = _to_box(number_x0, row - 3, HEAD_LEFT_X + HEAD_LEFT_W, row + 15)
-    date_box = _to_box(HEAD_RIGHT_X + 10 * MM, row - 3, HEAD_RIGHT_X + HEAD_RIGHT_W, row + 15)
+    number_x0 = label_x + pdf.c_margin + pdf.get_string_width("Số: ")  # the cell pads its text
+    number_box = _to_box(number_x0, row - 4.5, HEAD_LEFT_X + HEAD_LEFT_W, row + 13.5)
+    date_box = _to_box(HEAD_RIGHT_X + 10 * MM, row - 4.5, HEAD_RIGHT_X + HEAD_RIGHT_W,
+                       row + 13.5)
     y = row + 20
 
     # (5b) trích yếu of a công văn, 6 pt under the number

@@ -11,6 +11,7 @@ page; 403/404 render the error page.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -85,17 +86,34 @@ def drafts():  # type: ignore[no-untyped-def]
                            can_create=can(current_user, "outgoing.create", current_user.org))
 
 
-def _fill(form: DraftForm) -> None:
+@dataclass(frozen=True)
+class RecipientGroup:
+    """The bodies of one tier in the recipient picker ("chọn tất cả cấp huyện")."""
+
+    key: str
+    name: str
+    bodies: list[tuple[str, str]]
+
+
+def _fill(form: DraftForm) -> list[RecipientGroup]:
+    """Fill the choices; return the recipient bodies grouped by tier for the picker."""
     org = current_user.org
     form.doc_type.choices = [SelectChoice(t.abbreviation or t.code, t.name)
                              for t in numbering.document_types_for(org)]
-    form.recipients.choices = [SelectChoice(o.code, o.name) for o in org_queries.list_bodies()
-                               if o.code and o.id != org.id and o.is_active]
+    bodies = [o for o in org_queries.list_bodies()
+              if o.code and o.id != org.body.id and o.is_active]
+    form.recipients.choices = [SelectChoice(o.code, o.name) for o in bodies]
+    groups: dict[str, RecipientGroup] = {}
+    for body in sorted(bodies, key=lambda o: (o.tier.sort_order, o.code or "")):
+        group = groups.setdefault(body.tier_key,
+                                  RecipientGroup(body.tier_key, body.tier.name, []))
+        group.bodies.append((body.code or "", body.name))
     leaders = db.session.execute(sa.select(User).where(User.org_id == org.id,
                                                        User.active.is_(True))
                                  .order_by(User.full_name)).scalars()
     form.signer.choices = [SelectChoice(u.username, f"{u.full_name} — {u.title}") for u in leaders
                            if u.has_role("leader")]
+    return list(groups.values())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -103,7 +121,7 @@ def _fill(form: DraftForm) -> None:
 def new():  # type: ignore[no-untyped-def]
     """A new draft: upload a PDF/DOCX or compose from the Decree 30 template."""
     form = DraftForm()
-    _fill(form)
+    groups = _fill(form)
     if request.method == "GET" and request.args.get("reply_to"):
         form.response_for.data = request.args["reply_to"]
     if form.validate_on_submit():
@@ -141,7 +159,8 @@ def new():  # type: ignore[no-untyped-def]
         for errors in form.errors.values():
             for error in errors:
                 flash(str(error), "error")
-    return render_template("outgoing/new.html", form=form)
+    return render_template("outgoing/new.html", form=form, groups=groups,
+                           chosen=set(form.recipients.data or []))
 
 
 @bp.get("/<int:doc_id>")
@@ -188,7 +207,10 @@ def pdf(doc_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/<int:doc_id>/page/<int:page>.png")
 @login_required
 def page_png(doc_id: int, page: int):  # type: ignore[no-untyped-def]
-    """One page of the current PDF as an image (preview and box placement)."""
+    """One page of the current PDF as an image (preview and box placement).
+
+    Pages link here with ``v=<digest of the current version>``: the browser may cache an
+    image, and a new version (signed, issued) must not show the previous one's page."""
     doc = _load(doc_id)
     dpi = min(max(request.args.get("dpi", 72, type=int), 36), 150)
     return Response(files.render_page_png(service.current_pdf(doc), page, dpi=dpi),

@@ -16,7 +16,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The live server's Flask app (own SQLite database with the demo data)."""
     from eoffice import create_app
     from eoffice.core.schema import upgrade_database
     from eoffice.core.uow import unit_of_work
@@ -32,6 +33,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         upgrade_database()
         with unit_of_work():
             seed_demo()
+    # no worker runs: queued tasks stay in an in-memory broker, tests call task bodies
+    app.extensions["celery"].conf.broker_url = "memory://"
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Any) -> Iterator[str]:
+    """The URL of a threaded server running ``live_app``."""
+    app = live_app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
