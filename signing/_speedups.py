@@ -26,6 +26,11 @@
    its difference analysis. The replacements scan a block with a compiled character
    class, and decode each distinct name once (a new ``NameObject`` per call: pyHanko
    sets attributes on them). Same results, stream positions and errors (property-tested).
+6. ``pyhanko.sign.general.match_issuer_serial`` (finding the signer among a CMS's
+   certificates, checking ESS certificate IDs) compares the issuer ``Name`` first —
+   an RFC 5280 comparison of Vietnamese names for every certificate of the CMS — and
+   the serial number last. :func:`match_issuer_serial` compares the serial first and
+   the names only when it matches: the same conjunction, evaluated in a cheaper order.
 """
 
 from __future__ import annotations
@@ -181,6 +186,21 @@ def read_until_class(class_chars: bytes, stream, maxchars=None):  # type: ignore
     return b"".join(chunks), False
 
 
+ORIGINAL_MATCH_ISSUER_SERIAL = general.match_issuer_serial
+
+
+def match_issuer_serial(expected_issuer_serial, cert):  # type: ignore[no-untyped-def]
+    """pyHanko's ``match_issuer_serial`` with the serial number compared before the names."""
+    expected_issuer = expected_issuer_serial["issuer"]
+    if isinstance(expected_issuer, asn1_x509.GeneralNames) and (
+        len(expected_issuer) != 1 or expected_issuer[0].name != "directory_name"
+    ):
+        return False
+    if expected_issuer_serial["serial_number"] != cert["tbs_certificate"]["serial_number"]:
+        return False
+    return ORIGINAL_MATCH_ISSUER_SERIAL(expected_issuer_serial, cert)
+
+
 @lru_cache(maxsize=4096)
 def _decoded_name(name_bytes: bytes) -> str:
     return str.__str__(ORIGINAL_DECODE_NAME(name_bytes))
@@ -213,6 +233,9 @@ def install(enabled: bool = True) -> None:
     )
     misc._read_until_class = read_until_class if enabled else ORIGINAL_READ_UNTIL_CLASS
     generic._decode_name = decode_name if enabled else ORIGINAL_DECODE_NAME
+    general.match_issuer_serial = (
+        match_issuer_serial if enabled else ORIGINAL_MATCH_ISSUER_SERIAL
+    )
 
 
 install()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from asn1crypto import cms, tsp
 from asn1crypto import x509 as asn1_x509
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,10 +20,12 @@ from pyhanko.sign.general import as_signing_certificate, as_signing_certificate_
 from signing import _speedups
 from signing._speedups import (
     ORIGINAL_DECODE_NAME,
+    ORIGINAL_MATCH_ISSUER_SERIAL,
     ORIGINAL_READ_HEX,
     ORIGINAL_READ_UNTIL_CLASS,
     ORIGINAL_STRING_PREP,
     decode_name,
+    match_issuer_serial,
     read_hex_string_from_stream,
     read_until_class,
     signing_certificate,
@@ -122,3 +125,26 @@ def test_decode_name_matches_pyhanko(name: bytes) -> None:
     assert got == expected
     assert type(got) is type(expected)
     assert got is not decode_name(name)  # a fresh object: pyHanko sets attributes on it
+
+
+def test_match_issuer_serial_agrees_with_pyhanko(person_key, body_key, ecdsa_key) -> None:  # type: ignore[no-untyped-def]
+    certs = [person_key.certificate, body_key.certificate, ecdsa_key.certificate,
+             *person_key.chain]
+    cases = 0
+    for owner in certs:
+        ids = [
+            cms.IssuerAndSerialNumber(
+                {"issuer": owner.issuer, "serial_number": owner.serial_number}
+            ),
+            as_signing_certificate_v2(owner)["certs"][0]["issuer_serial"],
+            tsp.IssuerSerial({
+                "issuer": [asn1_x509.GeneralName({"directory_name": owner.issuer})] * 2,
+                "serial_number": owner.serial_number,
+            }),
+        ]
+        for expected in ids:
+            for cert in certs:
+                ours = match_issuer_serial(expected, cert)
+                assert ours == ORIGINAL_MATCH_ISSUER_SERIAL(expected, cert)
+                cases += ours
+    assert cases == 2 * len(certs)  # each certificate matches its own two valid ids
