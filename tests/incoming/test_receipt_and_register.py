@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import (
     RACHGIA,
+    WARD,
     make_packet,
     plain_pdf,
     pump,
@@ -72,10 +73,23 @@ def test_tampered_pdf_is_shown_invalid_and_can_be_refused(hub, signed_pdf, db_se
         service.register(hub.clerk, doc)
 
 
-def test_unsigned_and_wrong_recipient_are_red(hub, db_session):
+def test_unsigned_and_wrong_recipient_are_red(hub, signed_pdf, db_session):
     doc = receive(make_packet(plain_pdf(), number="07"))
     assert doc.verification_ok is False
     assert "không có chữ ký" in doc.files[0].verdict
+    # a packet whose To does not name us, with a broken packet signature
+    from eoffice.interop import edxml
+    from eoffice.interop.models import InboxMessage
+
+    packet = edxml.parse_packet(make_packet(signed_pdf, number="08", to=(WARD,)))
+    with unit_of_work():
+        inbox = InboxMessage(hub_doc_id="x-08", to_code=RACHGIA, message_type="edoc",
+                             signature_valid=False, signature_note="chữ ký gói tin sai")
+        db_session.add(inbox)
+        db_session.flush()
+        wrong = service.receive_packet(inbox, packet)
+    assert wrong.wrong_recipient and wrong.packet_signature_valid is False
+    assert wrong.files[0].valid is True and wrong.verification_ok is False
 
 
 def test_register_gives_next_incoming_number_and_status_03(hub, signed_pdf, db_session):
