@@ -1,118 +1,306 @@
-"""Hub throughput by hand: packets delivered per second, healthy vs. 30% failing hub.
+"""Interconnection throughput, by hand (issue 4, item 8).
 
-Runs in-process (httpx WSGITransport, a temporary SQLite database): a sender posts N
-document packets with retries, a receiver drains them (list → get → ack) with retries,
-and the run checks that every packet was registered exactly once. Prints the rates and
-the ratio chaotic/healthy.
+    .venv/bin/python bench/hub_bench.py [--packets 100] [--big-packets 30]
 
-    .venv/bin/python bench/hub_bench.py [N]
+What is measured, on this machine, with PostgreSQL and Redis (started as for `.ci/run`):
+
+* a hub served over loopback HTTP (threaded werkzeug, its tables in a PostgreSQL database);
+* a sending installation and a receiving installation, each with its own PostgreSQL
+  database and its own Celery worker (2 threads, embedded beat) on its own Redis database;
+* N signed documents (certified by a leader, sealed by the body: the real flow) of about
+  100 KB, then about 2 MB, enqueued at the sender; the clock runs from the commit of the
+  outbox rows until the receiver holds N incoming documents: send → hub → list → fetch →
+  store (+ verify every PDF signature, or not) → status 01 → acknowledge;
+* the verification-only rate: the same PDFs validated by 2 processes (both cores) with
+  nothing else to do — the physical bottleneck of receiving with verification.
+
+It prints packets/s for each case and the ratio to the verification-only rate.
+Targets: with verification ≥ 70 % of the verification-only rate; without verification
+≥ 50 packets/s.
 """
 
 from __future__ import annotations
 
+import argparse
+import io
+import multiprocessing
+import os
+import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+import uuid
 from datetime import date
-from typing import TypeVar
+from pathlib import Path
+from typing import Any
 
-import httpx
-from fpdf import FPDF
+import sqlalchemy as sa
 
-from eoffice.hub import create_hub_app, service
-from eoffice.hub.db import upgrade_hub_db
-from eoffice.interop.edxml import (
-    Attachment,
-    EdocPacket,
-    Organization,
-    build_edoc,
-    make_document_id,
-    parse_packet,
-)
-from eoffice.interop.hub_client import HubClient, HubUnavailable
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-T = TypeVar("T")
-SENDER, RECEIVER = "000.00.00.H33", "000.00.00.G22"
+ADMIN_URL = os.environ.get("EOFFICE_BENCH_DATABASE_URL",
+                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("EOFFICE_BENCH_REDIS_URL", "redis://127.0.0.1:6379")
+SENDER, RECEIVER = "000.00.00.H33", "000.00.30.H33"
 
 
-def _pdf() -> bytes:
+def scratch_database(admin: sa.Engine, label: str) -> str:
+    name = f"eoffice_bench_{label}_{uuid.uuid4().hex[:6]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    return sa.engine.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_databases(admin: sa.Engine, urls: list[str]) -> None:
+    with admin.connect() as conn:
+        for url in urls:
+            name = sa.engine.make_url(url).database
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def make_pdf(target_bytes: int) -> bytes:
+    """A document of about ``target_bytes`` (text pages plus an incompressible image)."""
+    from fpdf import FPDF
+    from PIL import Image
+
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("helvetica", size=12)
-    pdf.cell(text="bench")
+    pdf.multi_cell(0, 8, "CHI THI ve day manh cai cach hanh chinh. " * 40)
+    side = max(int((target_bytes / 3) ** 0.5), 16)
+    noise = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+    buf = io.BytesIO()
+    noise.save(buf, format="PNG")
+    pdf.image(buf, x=10, y=120, w=100)
     return bytes(pdf.output())
 
 
-def _packet(pdf: bytes, n: int) -> bytes:
-    issued = date(2026, 11, 26)
-    return build_edoc(
-        EdocPacket(
-            document_id=make_document_id(SENDER, issued, str(n), "CV-UBND"),
-            sender=Organization(organ_id=SENDER),
-            recipients=(Organization(organ_id=RECEIVER),),
-            code_number=str(n),
-            code_notation="CV-UBND",
-            subject=f"Văn bản thử số {n}",
-            attachments=(Attachment("cid:1", "vb.pdf", "application/pdf", "", pdf),),
-        )
-    )
+def app_for(url: str, instance: Path, **config: Any) -> Any:
+    from eoffice import create_app
+    from eoffice.core.schema import upgrade_database
+
+    app = create_app({"ENV": "testing", "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench",
+                      "SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": str(instance / "files"),
+                      "PKI_DIR": str(instance.parent / "pki"), **config})
+    with app.app_context():
+        upgrade_database()
+    return app
 
 
-def _retry(call: Callable[[], T]) -> T:
-    while True:
-        try:
-            return call()
-        except HubUnavailable:
-            continue
+def signed_document(app: Any, size: int) -> bytes:
+    """Run the real flow once: prepare → leader certifies (B-T) → number → seal (B-LT)."""
+    import signing
+    from eoffice.core.uow import unit_of_work
+    from eoffice.documents import keys
+    from eoffice.orgs.artwork import make_seal_png, make_signature_png
+    from eoffice.orgs.models import Organization
+
+    with app.app_context():
+        org = app.extensions["sqlalchemy"].session.execute(
+            sa.select(Organization).where(Organization.code == SENDER)).scalar_one()
+        pki = keys.get_pki()
+        leader = signing.load_pkcs12(pki.issue_person("Trần Quốc Khánh", "091070004567",
+                                                      "lanhdao@kiengiang.gov.vn", "1"), "1")
+        layout = signing.DraftLayout(page=0, number_box=signing.Box(80, 740, 200, 756),
+                                     date_box=signing.Box(300, 740, 540, 756),
+                                     leader_box=signing.Box(330, 120, 510, 200))
+        pdf = signing.prepare_draft(make_pdf(size), layout)
+        options = signing.SignOptions(level=signing.PadesLevel.B_T,
+                                      timestamps=keys.timestamps(),
+                                      revocation=keys.revocation(),
+                                      trust_roots=keys.trust_roots())
+        signature = make_signature_png("Trần Quốc Khánh")
+        pdf = signing.certify_draft(pdf, leader, signature_png=signature, options=options).pdf
+        pdf = signing.fill_number(pdf, number="01/CT-UBND",
+                                  date_line="Kiên Giang, ngày 26 tháng 11 năm 2026")
+        with unit_of_work():
+            body_key = keys.load_body_key(org)
+        seal = make_seal_png(org.name.upper(), diameter_mm=40)
+        opts = signing.SignOptions(level=signing.PadesLevel.B_LT, timestamps=keys.timestamps(),
+                                   revocation=keys.revocation(), trust_roots=keys.trust_roots())
+        return signing.seal_document(pdf, body_key, seal_png=seal, options=opts).pdf
 
 
-def run(n: int, fail_rate: float) -> float:
-    """Deliver ``n`` packets through a hub failing ``fail_rate`` of requests; packets/s."""
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/hub.db"
-        upgrade_hub_db(url)
-        app = create_hub_app(
-            {"HUB_DATABASE_URL": url, "HUB_CHAOS_FAIL_RATE": fail_rate, "HUB_CHAOS_SEED": 1}
-        )
-        with app.extensions["hub"].sessions.begin() as session:
-            service.register_agency(session, SENDER, "UBND tỉnh Kiên Giang")
-            service.register_agency(session, RECEIVER, "Văn phòng Chính phủ")
-            a = service.register_system(session, "A", [SENDER])
-            b = service.register_system(session, "B", [RECEIVER])
-        pdf = _pdf()
-        packets = [_packet(pdf, i) for i in range(n)]
-        transport = httpx.WSGITransport(app=app)
-        started = time.perf_counter()
-        registered: set[str] = set()
-        with (
-            HubClient("http://hub", *a, transport=transport) as sender,
-            HubClient("http://hub", *b, transport=transport) as receiver,
-        ):
-            for packet in packets:
-                _retry(lambda p=packet: sender.send_edoc(p, SENDER))
-            while items := _retry(lambda: receiver.get_received_list("edoc")):
-                for item in items:
-                    data = _retry(lambda i=item: receiver.get_edoc(i["docId"]))
-                    document_id = parse_packet(data).document_id
-                    assert document_id not in registered, "registered twice"
-                    registered.add(document_id)
-                    _retry(lambda i=item: receiver.update_status(i["docId"], "done"))
-        elapsed = time.perf_counter() - started
-        assert len(registered) == n, "packets lost"
-        app.extensions["hub"].engine.dispose()
-        return n / elapsed
+def _verify_worker(args: tuple[str, str, bytes, int]) -> int:
+    url, instance, pdf, count = args
+    app = app_for(url, Path(instance))
+    from eoffice.documents import keys
+
+    with app.app_context():
+        keys.verify_pdf(pdf)  # warm-up
+        for _ in range(count):
+            keys.verify_pdf(pdf)
+    return count
+
+
+def verification_rate(url: str, instance: Path, pdf: bytes, count: int) -> float:
+    """Packets/s two processes verify with nothing else to do."""
+    per = max(count // 2, 1)
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        pool.map(_verify_worker, [(url, str(instance), pdf, 1)] * 2)  # spawn + warm
+        start = time.perf_counter()
+        done = sum(pool.map(_verify_worker, [(url, str(instance), pdf, per)] * 2))
+        return done / (time.perf_counter() - start)
+
+
+def worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "eoffice.worker:celery_app", "worker", "-B",
+         "--pool=threads", "--concurrency=2", "--without-heartbeat", "--without-gossip",
+         "--without-mingle", "--loglevel=WARNING", f"--schedule={log.with_suffix('.beat')}"],
+        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool,
+             hub_url: str, creds: dict[str, tuple[str, str]], pki_dir: Path) -> float:
+    from eoffice.core.permissions import SYSTEM
+    from eoffice.core.uow import unit_of_work
+    from eoffice.extensions import db
+    from eoffice.incoming.models import IncomingDocument
+    from eoffice.interop import edxml, service
+    from eoffice.orgs import service as org_service
+
+    label = uuid.uuid4().hex[:6]
+    urls = {side: scratch_database(admin, side) for side in ("sender", "receiver")}
+    apps = {}
+    for side, code, name in (("sender", SENDER, "Ủy ban nhân dân tỉnh Kiên Giang"),
+                             ("receiver", RECEIVER, "Ủy ban nhân dân thành phố Rạch Giá")):
+        apps[side] = app_for(urls[side], tmp / f"{side}-{label}", HUB_URL=hub_url,
+                             HUB_SYSTEM_ID=creds[side][0], HUB_SECRET=creds[side][1])
+        with apps[side].app_context(), unit_of_work():
+            org_service.create_org(SYSTEM, code=code, name=name, short_name="UBND",
+                                   tier="province", parent=None)
+    procs = []
+    for index, side in enumerate(("sender", "receiver")):
+        env = dict(os.environ, EOFFICE_ENV="testing", EOFFICE_SECRET_KEY="bench",
+                   EOFFICE_INSTANCE_PATH=str(tmp / f"{side}-{label}"),
+                   EOFFICE_PKI_DIR=str(pki_dir), EOFFICE_DATABASE_URL=urls[side],
+                   EOFFICE_STORAGE_DIR=str(tmp / f"{side}-{label}" / "files"),
+                   EOFFICE_CELERY_BROKER_URL=f"{REDIS}/{12 + index}", EOFFICE_HUB_URL=hub_url,
+                   EOFFICE_HUB_SYSTEM_ID=creds[side][0], EOFFICE_HUB_SECRET=creds[side][1],
+                   EOFFICE_HUB_POLL_SECONDS="0.2", EOFFICE_OUTBOX_FLUSH_SECONDS="0.2",
+                   EOFFICE_OUTBOX_LEASE_SECONDS="30",
+                   EOFFICE_INCOMING_VERIFY_ON_ARRIVAL="1" if verify else "0")
+        procs.append(worker(env, tmp / f"{side}-{label}.log"))
+    time.sleep(6)  # workers up
+    try:
+        with apps["sender"].app_context():
+            with unit_of_work():
+                for i in range(packets):
+                    number = f"{i + 1:03d}"
+                    packet = edxml.build_edoc(edxml.EdocPacket(
+                        document_id=edxml.make_document_id(SENDER, date(2026, 11, 26), number,
+                                                           f"CT-UBND-{label}"),
+                        sender=edxml.Organization(organ_id=SENDER, organ_name="UBND tỉnh"),
+                        recipients=(edxml.Organization(organ_id=RECEIVER, organ_name="Rạch Giá"),),
+                        code_number=number, code_notation=f"CT-UBND-{label}",
+                        subject=f"Chỉ thị {number}", promulgation_date=date(2026, 11, 26),
+                        attachments=(edxml.Attachment(content_id="1", name="ct.pdf",
+                                                      content_type="application/pdf",
+                                                      description="", data=pdf),)),
+                        signer=service.packet_signer(SENDER))
+                    service.enqueue_packet(packet=packet, message_type="edoc", from_code=SENDER,
+                                           to_codes=[RECEIVER],
+                                           document_id=edxml.parse_packet(packet).document_id)
+            db.session.remove()
+        start = time.perf_counter()
+        deadline = start + 600
+        with apps["receiver"].app_context():
+            while time.perf_counter() < deadline:
+                done = db.session.scalar(sa.select(sa.func.count()).select_from(IncomingDocument))
+                db.session.remove()
+                if done >= packets:
+                    break
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - start
+            if done < packets:
+                raise RuntimeError(f"only {done}/{packets} arrived in 600 s")
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for app in apps.values():
+            with app.app_context():
+                db.engine.dispose()
+        drop_databases(admin, list(urls.values()))
+    return packets / elapsed
 
 
 def main() -> None:
-    """Print packets/s for a healthy and a 30%-failing hub, and their ratio."""
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    healthy = run(n, 0.0)
-    chaotic = run(n, 0.3)
-    print(f"packets: {n}")
-    print(f"healthy hub:     {healthy:8.1f} packets/s")
-    print(f"30% failing hub: {chaotic:8.1f} packets/s (none lost, none doubled)")
-    print(f"ratio chaotic/healthy: {chaotic / healthy:.2f}")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--packets", type=int, default=100, help="~100 KB packets per case")
+    parser.add_argument("--big-packets", type=int, default=30, help="~2 MB packets per case")
+    args = parser.parse_args()
+
+    import redis
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Response
+
+    from eoffice.core.permissions import SYSTEM
+    from eoffice.core.uow import unit_of_work
+    from eoffice.hub import create_hub_app
+    from eoffice.hub import service as hub_service
+    from eoffice.hub.db import upgrade_hub_db
+    from eoffice.orgs import service as org_service
+
+    for db_index in (12, 13):
+        redis.Redis.from_url(f"{REDIS}/{db_index}").flushdb()
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    tmp = Path(tempfile.mkdtemp(prefix="hub-bench-"))
+    hub_db = scratch_database(admin, "hub")
+    upgrade_hub_db(hub_db)
+    hub_app = create_hub_app({"HUB_DATABASE_URL": hub_db})
+    with hub_app.extensions["hub"].sessions.begin() as session:
+        hub_service.register_agency(session, SENDER, "UBND tỉnh Kiên Giang")
+        hub_service.register_agency(session, RECEIVER, "UBND thành phố Rạch Giá", SENDER)
+        creds = {"sender": hub_service.register_system(session, "bench-sender", [SENDER]),
+                 "receiver": hub_service.register_system(session, "bench-receiver", [RECEIVER])}
+    server = make_server("127.0.0.1", 0, DispatcherMiddleware(Response(status=404),
+                                                              {"/hub": hub_app}), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hub_url = f"http://127.0.0.1:{server.server_port}/hub"
+
+    pki_dir = tmp / "pki"
+    maker_url = scratch_database(admin, "maker")
+    maker = app_for(maker_url, tmp / "maker")
+    with maker.app_context(), unit_of_work():
+        org_service.create_org(SYSTEM, code=SENDER, name="Ủy ban nhân dân tỉnh Kiên Giang",
+                               short_name="UBND", tier="province", parent=None)
+    documents = {"100 KB": signed_document(maker, 100_000),
+                 "2 MB": signed_document(maker, 2_000_000)}
+    counts = {"100 KB": args.packets, "2 MB": args.big_packets}
+    rows = []
+    try:
+        for label, pdf in documents.items():
+            only = verification_rate(maker_url, tmp / "maker", pdf, counts[label])
+            with_v = run_case(tmp, admin, pdf, counts[label], True, hub_url, creds, pki_dir)
+            without = run_case(tmp, admin, pdf, counts[label], False, hub_url, creds, pki_dir)
+            rows.append((label, len(pdf), counts[label], only, with_v, without))
+    finally:
+        server.shutdown()
+        hub_app.extensions["hub"].engine.dispose()
+        with maker.app_context():
+            from eoffice.extensions import db
+
+            db.engine.dispose()
+        drop_databases(admin, [hub_db, maker_url])
+
+    print(f"# Hub benchmark — {time.strftime('%Y-%m-%d %H:%M')}, "
+          f"{os.cpu_count()} CPU, PostgreSQL + Redis, two workers")
+    print("| PDF | size | packets | verification only (pkt/s) | pipeline with verification "
+          "(pkt/s, ratio) | pipeline without verification (pkt/s) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for label, size, count, only, with_v, without in rows:
+        print(f"| {label} | {size / 1e6:.2f} MB | {count} | {only:.1f} | "
+              f"{with_v:.1f} ({with_v / only:.0%}) | {without:.1f} |")
 
 
 if __name__ == "__main__":
