@@ -88,12 +88,17 @@ class RecipientOut(Schema):
     org_code = String()
     name = String()
     internal = Boolean()
-    status = String()
+    status = String(metadata={"description": (
+        "received (01), refused (02), accepted (03), assigned (04), processing (05), "
+        "completed (06) as the recipient reported; before any report: not_sent, pending, "
+        "sent (handed to the hub) or failed (a dead letter, see description)")})
     status_label = String()
     status_code = String()
     description = String()
     updated_at = DateTime(allow_none=True)
-    outbox_id = Integer(allow_none=True)
+    outbox_id = Integer(allow_none=True, metadata={
+        "description": "the recipient's latest packet (resend/{outbox_id} when dead)"})
+    outbox_state = String(metadata={"description": "pending, sent or dead ('' before sending)"})
 
 
 class EventOut(Schema):
