@@ -67,7 +67,7 @@ def sign_out(page: Any) -> None:
     page.wait_for_selector("#username")
 
 
-def compose_directive(page: Any, base: str, subject: str = SUBJECT) -> int:
+def compose_directive(page: Any, base: str, subject: str = SUBJECT, shot: str = "") -> int:
     """Fill the new-draft form as the specialist; return the new draft's id."""
     page.goto(f"{base}/outgoing/new")
     page.select_option("#doc_type", "CT")
@@ -76,6 +76,9 @@ def compose_directive(page: Any, base: str, subject: str = SUBJECT) -> int:
     page.check("#all-district")
     assert page.inner_text("#recipients-count") == "(đã chọn 15 cơ quan)"
     page.fill("#body", BODY)
+    if shot:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
     page.click("button:has-text('Lưu dự thảo')")
     page.wait_for_selector(".flash-success")
     assert "Đã tạo dự thảo." in page.inner_text(".flash-success")
@@ -106,7 +109,7 @@ def test_directive_from_specialist_through_leader_and_clerk_to_15_districts(
     boxes = page.locator("input[name=recipients][data-tier=district]")
     page.goto(f"{base}/outgoing/new")
     assert boxes.count() == 15
-    doc_id = compose_directive(page, base)
+    doc_id = compose_directive(page, base, shot="outgoing-new-directive.png")
     assert page.inner_text("#doc-status") == "Dự thảo"
     assert preview_loaded(page)
     page.click("button:has-text('Trình duyệt')")
@@ -169,6 +172,8 @@ def test_directive_from_specialist_through_leader_and_clerk_to_15_districts(
     listing = page.goto(f"{base}/outgoing/")
     assert listing is not None and listing.ok
     assert code in page.inner_text("table")
+    # one badge per delivery state with its count (the names in its tooltip)
+    assert page.locator("td.delivery .badge").all_inner_texts() == ["Đã gửi lên trục: 15"]
 
     # the same record through the API: 15 recipients "sent"
     token = page.request.post(f"{base}/api/v1/auth/token",
@@ -190,7 +195,8 @@ def test_draft_pages_fit_a_phone(browser: Any, live_server: str) -> None:
         page.goto(f"{live_server}/outgoing/new")
         assert no_horizontal_overflow(page) <= PHONE["width"]
         doc_id = compose_directive(page, live_server, subject="Về công tác phòng, chống "
-                                   "thiên tai, tìm kiếm cứu nạn trên địa bàn tỉnh năm 2026")
+                                   "thiên tai, tìm kiếm cứu nạn trên địa bàn tỉnh năm 2026",
+                                   shot="outgoing-new-phone.png")
         assert preview_loaded(page)
         assert no_horizontal_overflow(page) <= PHONE["width"]
         assert page.is_visible("button:has-text('Trình duyệt')")

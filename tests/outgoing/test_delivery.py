@@ -215,6 +215,8 @@ def test_recipient_statuses_come_back_through_the_hub_in_order(
     assert rows[HATIEN]["status"] == "refused"
 
     # the issued list and the document page show the same
-    page = web_session(app, world.drafter.username).get(f"/outgoing/{doc.id}")
-    html = page.get_data(as_text=True)
+    drafter = web_session(app, world.drafter.username)
+    html = drafter.get(f"/outgoing/{doc.id}").get_data(as_text=True)
     assert "Đã hoàn thành" in html and "Từ chối" in html and "không thuộc thẩm quyền" in html
+    listing = drafter.get("/outgoing/").get_data(as_text=True)
+    assert "Từ chối: 1" in listing and "Đã hoàn thành: 1" in listing
