@@ -319,9 +319,10 @@ def edit(doc_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/sign")
 @login_required
 def sign_queue():  # type: ignore[no-untyped-def]
-    """The leader's queue "Chờ ký" with batch signing."""
+    """The leader's queue "Chờ ký" with batch signing (and the drafts to approve first)."""
     return render_template("outgoing/sign_queue.html", docs=queries.to_sign(current_user),
-                           form=PinForm(), results=None)
+                           review=queries.to_review(current_user), form=PinForm(),
+                           results=None)
 
 
 @bp.post("/sign")
@@ -342,7 +343,8 @@ def sign_batch():  # type: ignore[no-untyped-def]
     titles = {d.id: d.subject for d in db.session.execute(
         sa.select(OutgoingDocument).where(OutgoingDocument.id.in_(ids))).scalars()} if ids else {}
     return render_template("outgoing/sign_queue.html", docs=queries.to_sign(current_user),
-                           form=PinForm(), results=results, titles=titles)
+                           review=queries.to_review(current_user), form=PinForm(),
+                           results=results, titles=titles)
 
 
 @bp.get("/issue")

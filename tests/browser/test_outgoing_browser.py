@@ -1,10 +1,11 @@
 """Issue 5 in a real browser: a province directive to all 15 districts.
 
 ``chuyenvien.tinh`` composes a Chỉ thị, picks every district body with "Chọn tất cả cấp
-huyện" and submits it; ``lanhdao.tinh`` approves it, opens "Chờ ký", looks at the
-preview and signs with the PIN; ``vanthu.tinh`` issues it from "Chờ ban hành". The live
-app then talks to an in-process hub (the demo directory of every body): the outbox rows
-are delivered and the issued record shows the number and 15 recipients "sent".
+huyện" and submits it; ``lanhdao.tinh`` opens "Chờ ký", approves the submitted draft
+listed there, looks at the preview and signs with the PIN; ``vanthu.tinh`` issues it
+from "Chờ ban hành". The live app then talks to an in-process hub (the demo directory of
+every body): the outbox rows are delivered and the issued record shows the number and 15
+recipients "sent".
 """
 
 from __future__ import annotations
@@ -119,9 +120,10 @@ def test_directive_from_specialist_through_leader_and_clerk_to_15_districts(
 
     # the leader: approve, then "Chờ ký", the preview, PIN, sign
     sign_in(page, base, "lanhdao.tinh")
-    page.click(".mainnav >> text=Dự thảo")
-    assert SUBJECT in page.inner_text("main")
-    page.click(f"a[href='/outgoing/{doc_id}']")
+    page.click(".mainnav >> text=Văn bản đi")
+    page.click(".tabs >> text=Chờ ký")
+    assert "Không có văn bản nào chờ ký." in page.inner_text("#batch-sign")
+    page.click(f"#to-review a[href='/outgoing/{doc_id}']")  # submitted: approve it first
     page.click("button:has-text('Duyệt')")
     page.wait_for_selector(".flash-success")
     assert page.inner_text("#doc-status") == "Đã duyệt, chờ ký"
