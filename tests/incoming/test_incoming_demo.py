@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from conftest import pump
+from incoming_helpers import pump
 
 from eoffice.core.uow import unit_of_work
 from eoffice.incoming.demo import seed_incoming_demo

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import PROVINCE, RACHGIA, make_packet, pump, receive, sent_statuses
+from incoming_helpers import PROVINCE, RACHGIA, make_packet, pump, receive, sent_statuses
 
 from eoffice.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from eoffice.core.uow import unit_of_work

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from conftest import (
+from incoming_helpers import (
     RACHGIA,
     WARD,
     make_packet,

@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import RACHGIA, make_packet, plain_pdf, pump, receive, tamper
+from incoming_helpers import RACHGIA, make_packet, plain_pdf, pump, receive, tamper
 
 from eoffice.incoming import service
 from eoffice.interop import service as interop

@@ -8,8 +8,8 @@ import subprocess
 from datetime import timedelta
 
 import pytest
-from conftest import make_packet, plain_pdf, receive, sent_statuses, tamper
 from helpers import csrf_from
+from incoming_helpers import make_packet, plain_pdf, receive, sent_statuses, tamper
 
 from eoffice.core.uow import unit_of_work
 from eoffice.incoming import service
