@@ -156,8 +156,10 @@ def show(doc_id: int):  # type: ignore[no-untyped-def]
     actions = {a: can(current_user, f"incoming.{a}", doc) for a in
                ("register", "refuse", "assign", "reassign", "progress", "complete", "takeback")}
     reply_url = None
-    if "outgoing.new" in current_app.view_functions and actions["complete"]:
-        reply_url = url_for("outgoing.new", reply_to=doc.id)
+    if "outgoing.new" in current_app.view_functions and actions["complete"] \
+            and doc.document_id:
+        # the outgoing draft form takes the edXML DocumentId it answers (ResponseFor)
+        reply_url = url_for("outgoing.new", reply_to=doc.document_id)
     reports = [(f, service.report_of(f)) for f in doc.files if f.kind == "document"]
     return render_template("incoming/show.html", doc=doc, actions=actions, reports=reports,
                            reply_url=reply_url, reply=service.response_for_data(doc),
