@@ -154,7 +154,10 @@ def enqueue_packet(
     db.session.flush()
     if message_type == "edoc":
         for code in to_codes:
-            _set_delivery(document_id, code, "", "Đang gửi qua trục liên thông", None)
+            # a later packet about the same document (revoke, replace, resend) keeps the
+            # statuses recipients already reported
+            _set_delivery(document_id, code, "", "Đang gửi qua trục liên thông", None,
+                          only_if_empty=True)
     message_id = message.id
     after_commit(lambda: _queue_delivery(message_id))
     return message
