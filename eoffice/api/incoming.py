@@ -15,7 +15,7 @@ from flask_login import current_user
 from eoffice.api import bp
 from eoffice.api.accounts import token_required
 from eoffice.api.schemas import Page
-from eoffice.core.errors import ValidationFailed
+from eoffice.core.errors import NotFound, ValidationFailed
 from eoffice.core.permissions import can, require
 from eoffice.core.uow import unit_of_work
 from eoffice.incoming import queries, service
@@ -96,6 +96,8 @@ class IncomingOut(Schema):
     takeback_requested = String(allow_none=True)
     closed_note = String()
     replaces = Integer(allow_none=True)
+    repeated_arrivals = Integer(metadata={"description": "times the same DocumentId arrived "
+                                                         "again (never registered twice)"})
     response_for = List(Dict())
     reply = Dict()
     signatures = Dict(allow_none=True, metadata={"description": "validation report of the "
@@ -177,6 +179,7 @@ def document_out(doc: IncomingDocument, actor: Any, *, full: bool = True) -> dic
     if not full:
         return data
     data.update({
+        "repeated_arrivals": service.repeated_arrivals(doc),
         "response_for": json.loads(doc.response_for or "[]"),
         "reply": service.response_for_data(doc),
         "signatures": service.report_of(main) if main is not None else None,
@@ -325,8 +328,6 @@ def incoming_pdf(doc_id: int) -> Any:
 
 def pdf_response(doc: IncomingDocument, file_id: int | None = None) -> Response:
     """Serve a file of the document (the main PDF by default)."""
-    from eoffice.core.errors import NotFound
-
     if file_id is None:
         file = doc.main_file
     else:

@@ -129,6 +129,16 @@ def get_document(actor: Any, doc_id: int) -> IncomingDocument:
     return doc
 
 
+def repeated_arrivals(doc: IncomingDocument) -> int:
+    """How many more times the same DocumentId arrived for the body (interop keeps those
+    packets as ``duplicate`` and never hands them on): the clerk is warned, nothing else."""
+    if not doc.document_id or not doc.org.code:
+        return 0
+    return db.session.execute(sa.select(sa.func.count()).select_from(InboxMessage).where(
+        InboxMessage.document_id == doc.document_id, InboxMessage.to_code == doc.org.code,
+        InboxMessage.message_type == "edoc", InboxMessage.state == "duplicate")).scalar_one()
+
+
 def report_of(file: IncomingFile) -> dict[str, Any] | None:
     """A stored validation report (DESIGN.md §6 shape)."""
     return json.loads(file.report) if file.report else None

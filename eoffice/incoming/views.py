@@ -162,6 +162,7 @@ def show(doc_id: int):  # type: ignore[no-untyped-def]
         reply_url = url_for("outgoing.new", reply_to=doc.document_id)
     reports = [(f, service.report_of(f)) for f in doc.files if f.kind == "document"]
     return render_template("incoming/show.html", doc=doc, actions=actions, reports=reports,
+                           repeats=service.repeated_arrivals(doc),
                            reply_url=reply_url, reply=service.response_for_data(doc),
                            **_forms(doc))
 

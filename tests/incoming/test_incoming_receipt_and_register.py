@@ -141,10 +141,13 @@ def test_the_later_twin_registered_first_blocks_the_earlier(hub, signed_pdf, db_
 def test_same_document_id_twice_is_not_a_second_document(hub, signed_pdf, db_session):
     packet = make_packet(signed_pdf, number="22")
     first = receive(packet)
-    receive(packet)  # re-sent: the hub gives a new docId, interop flags it duplicate
+    receive(packet)  # the same bytes again: the hub answers with the same docId
+    # re-built and re-sent (other bytes, same DocumentId): interop keeps it as a duplicate
+    receive(make_packet(signed_pdf, number="22", subject="Chỉ thị (gửi lại)"))
     rows = db_session.execute(sa.select(IncomingDocument).where(
         IncomingDocument.document_id == first.document_id)).scalars().all()
     assert rows == [first]
+    assert service.repeated_arrivals(first) == 1
 
 
 def test_status_01_reaches_the_sender(hub, signed_pdf, db_session):
