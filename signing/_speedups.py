@@ -31,6 +31,8 @@
    an RFC 5280 comparison of Vietnamese names for every certificate of the CMS — and
    the serial number last. :func:`match_issuer_serial` compares the serial first and
    the names only when it matches: the same conjunction, evaluated in a cheaper order.
+7. The reverse cross-reference map of difference analysis skips leaf values
+   (:mod:`signing._reverse_xref`).
 """
 
 from __future__ import annotations
@@ -48,11 +50,14 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from pyhanko.pdf_utils import generic, misc
 from pyhanko.pdf_utils.misc import PDF_WHITESPACE, PdfStreamError
+from pyhanko.pdf_utils.reader import HistoricalResolver
 from pyhanko.sign import general
 from pyhanko.sign.attributes import SigningCertificateV2Provider
 from pyhanko.sign.general import simple_cms_attribute
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+from ._reverse_xref import ORIGINAL_LOAD_REVERSE_XREF_CACHE, load_reverse_xref_cache
 
 _BLOCK = 16384
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
@@ -235,6 +240,9 @@ def install(enabled: bool = True) -> None:
     generic._decode_name = decode_name if enabled else ORIGINAL_DECODE_NAME
     general.match_issuer_serial = (
         match_issuer_serial if enabled else ORIGINAL_MATCH_ISSUER_SERIAL
+    )
+    HistoricalResolver._load_reverse_xref_cache = (  # type: ignore[method-assign]
+        load_reverse_xref_cache if enabled else ORIGINAL_LOAD_REVERSE_XREF_CACHE
     )
 
 

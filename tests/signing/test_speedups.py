@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 from asn1crypto import cms, tsp
@@ -148,3 +149,35 @@ def test_match_issuer_serial_agrees_with_pyhanko(person_key, body_key, ecdsa_key
                 assert ours == ORIGINAL_MATCH_ISSUER_SERIAL(expected, cert)
                 cases += ours
     assert cases == 2 * len(certs)  # each certificate matches its own two valid ids
+
+
+def test_reverse_xref_map_matches_pyhanko(  # type: ignore[no-untyped-def]
+    person_key, body_key, options, signature_png, seal_png
+) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from signing_helpers import LAYOUT, make_pdf
+
+    from signing._reverse_xref import ORIGINAL_LOAD_REVERSE_XREF_CACHE, load_reverse_xref_cache
+    from signing.sign import (
+        PadesLevel,
+        certify_draft,
+        fill_number,
+        prepare_draft,
+        seal_document,
+    )
+
+    certified = certify_draft(prepare_draft(make_pdf(pages=12), LAYOUT), person_key,
+                              signature_png=signature_png, options=options).pdf
+    filled = fill_number(certified, number="Số: 1/QĐ-UBND", date_line="ngày 05/01/2024")
+    sealed = seal_document(filled, body_key, seal_png=seal_png,
+                           options=replace(options, level=PadesLevel.B_LTA)).pdf
+    compared = 0
+    ours, theirs = PdfFileReader(io.BytesIO(sealed)), PdfFileReader(io.BytesIO(sealed))
+    for revision in range(ours.xrefs.total_revisions):
+        mine = ours.get_historical_resolver(revision)
+        original = theirs.get_historical_resolver(revision)
+        load_reverse_xref_cache(mine)
+        ORIGINAL_LOAD_REVERSE_XREF_CACHE(original)
+        assert mine._indirect_object_access_cache == original._indirect_object_access_cache
+        compared += len(mine._indirect_object_access_cache)
+    assert ours.xrefs.total_revisions >= 5 and compared > 100
