@@ -136,3 +136,39 @@ def test_copy_info_text(body_key, options, tmp_path) -> None:
     assert "SAO Y" in text
     assert "Văn phòng UBND tỉnh" in text
     assert vietnam_time(result.signed_at)[:10] in text
+
+
+def _embedded_font_chars(pdf: bytes) -> list[set[str]]:
+    """The characters each embedded TrueType font program of ``pdf`` can draw."""
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(pdf))
+    found = []
+    for ref in reader.xrefs.explicit_refs_in_revision(reader.xrefs.total_revisions - 1):
+        obj = reader.get_object(ref)
+        if isinstance(obj, dict) and "/FontFile2" in obj:
+            program = obj["/FontFile2"].get_object().data
+            cmap = TTFont(io.BytesIO(program)).getBestCmap()
+            found.append({chr(code) for code in cmap})
+    return found
+
+
+def test_cached_font_subsets_cover_the_text(draft_pdf: bytes) -> None:
+    from signing import appearance
+
+    prepared = prepare_draft(draft_pdf, LAYOUT)
+    appearance._subsets.clear()
+    texts = [("Số: 12/QĐ-UBND", "ngày 05/01/2024"), ("Số: 12/QĐ-UBND", "ngày 05/01/2024"),
+             ("Số: 7/TB-VP", "Kiên Giang, ngày 29 tháng 02 năm 2024")]
+    sizes = []
+    for number, date_line in texts:
+        filled = fill_number(prepared, number=number, date_line=date_line)
+        fonts = _embedded_font_chars(filled)
+        assert len(fonts) == 2
+        needed = [set(number) - {" "}, set(date_line) - {" "}]
+        for chars in needed:
+            assert any(chars <= font for font in fonts), chars
+        sizes.append(len(appearance._subsets))
+    assert sizes == [2, 2, 4]  # the repeated texts re-used both cached subsets
