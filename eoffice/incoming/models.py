@@ -190,7 +190,7 @@ class IncomingFile(Base):
     document: Mapped[IncomingDocument] = relationship(back_populates="files")
 
     __table_args__ = (
-        sa.CheckConstraint("kind IN ('document', 'stamped', 'note')", name="kind"),
+        sa.CheckConstraint("kind IN ('document', 'note')", name="kind"),
     )
 
 
@@ -250,7 +250,7 @@ class IncomingNote(Base):
     file: Mapped[IncomingFile | None] = relationship()
 
     __table_args__ = (
-        sa.CheckConstraint("kind IN ('progress', 'note', 'result', 'system')", name="kind"),
+        sa.CheckConstraint("kind IN ('progress', 'result', 'system')", name="kind"),
     )
 
 

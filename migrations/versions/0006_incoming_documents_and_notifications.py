@@ -139,7 +139,7 @@ def upgrade():
     sa.Column('verdict', sa.Text(), nullable=False),
     sa.Column('added_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("kind IN ('document', 'stamped', 'note')", name=op.f('ck_incoming_files_kind')),
+    sa.CheckConstraint("kind IN ('document', 'note')", name=op.f('ck_incoming_files_kind')),
     sa.ForeignKeyConstraint(['added_by_id'], ['users.id'], name=op.f('fk_incoming_files_added_by_id_users')),
     sa.ForeignKeyConstraint(['document_id'], ['incoming_documents.id'], name=op.f('fk_incoming_files_document_id_incoming_documents')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incoming_files'))
@@ -155,7 +155,7 @@ def upgrade():
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('file_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("kind IN ('progress', 'note', 'result', 'system')", name=op.f('ck_incoming_notes_kind')),
+    sa.CheckConstraint("kind IN ('progress', 'result', 'system')", name=op.f('ck_incoming_notes_kind')),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_incoming_notes_author_id_users')),
     sa.ForeignKeyConstraint(['document_id'], ['incoming_documents.id'], name=op.f('fk_incoming_notes_document_id_incoming_documents')),
     sa.ForeignKeyConstraint(['file_id'], ['incoming_files.id'], name=op.f('fk_incoming_notes_file_id_incoming_files')),
