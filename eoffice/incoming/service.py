@@ -855,8 +855,6 @@ def remind_deadlines(*, now: datetime | None = None) -> dict[str, int]:
     day = today(now)
     days = int(current_app.config.get("INCOMING_REMIND_DAYS", 1))
     sent = {"reminder": 0, "overdue": 0}
-    done = {(r.assignment_id, r.kind) for r in db.session.execute(sa.select(
-        IncomingReminder)).scalars()}
     items = db.session.execute(
         sa.select(IncomingAssignment).join(IncomingDocument)
         .where(IncomingAssignment.active.is_(True), IncomingAssignment.done_at.is_(None),
@@ -865,6 +863,9 @@ def remind_deadlines(*, now: datetime | None = None) -> dict[str, int]:
                IncomingAssignment.deadline <= day + timedelta(days=days),
                IncomingDocument.status.in_(("assigned", "processing")))
         .order_by(IncomingAssignment.id)).scalars().all()
+    done = {(r.assignment_id, r.kind) for r in db.session.execute(sa.select(
+        IncomingReminder).where(IncomingReminder.assignment_id.in_([i.id for i in items]))
+    ).scalars()} if items else set()
     for item in items:
         doc = item.document
         kind = "overdue" if item.deadline < day else "reminder"
