@@ -277,7 +277,8 @@ def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDoc
     for attachment in packet.attachments:
         is_pdf = attachment.content_type == "application/pdf" or attachment.data[:5] == b"%PDF-"
         _file(doc, attachment.data, attachment.name, content_type=attachment.content_type,
-              kind="document" if is_pdf else "note", verify=is_pdf)
+              kind="document" if is_pdf else "note",
+              verify=is_pdf and current_app.config["INCOMING_VERIFY_ON_ARRIVAL"])
     db.session.flush()
     audit.record(None, "incoming.received", doc, org_id=body.id, details={
         "document_id": doc.document_id, "from": doc.issuer_code, "code": doc.code,
