@@ -10,8 +10,11 @@ extractor yields everything Babel's Python extractor finds, and in addition:
   positional argument or ``message=``, either a string literal or a module-level constant
   holding one (``BAD_CREDENTIALS = "..."``);
 * the message (third argument) of ``error_response(status, code, message)`` calls;
-* the display texts of the module-level tables ``HTTP_MESSAGES`` and ``ROLE_NAMES`` (and any
-  other name listed in ``DISPLAY_TABLES``), which views pass through ``_()``.
+* the display texts of the module-level tables named in ``DISPLAY_TABLES`` (``HTTP_MESSAGES``,
+  ``ROLE_NAMES``, the incoming and outgoing status/priority/action names...), which views and
+  templates pass through ``_()``. A table is a dict (``key -> text`` or ``key -> (code, text)``)
+  or a sequence of ``(key, text)`` pairs; values that are machine codes (a lower-case ASCII
+  identifier such as ``"received"``) are not display texts and are skipped.
 
 An f-string message cannot have a catalogue entry; each one is reported on stderr so it can
 be rewritten as ``_("... %(name)s ...", name=value)`` at its display site.
@@ -21,6 +24,7 @@ be rewritten as ``_("... %(name)s ...", name=value)`` at its display site.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any
@@ -29,8 +33,18 @@ from babel.messages.extract import extract_python
 
 from eoffice.core.errors import DomainError
 
-#: Module-level tables whose display strings views translate with ``_()``.
-DISPLAY_TABLES = frozenset({"HTTP_MESSAGES", "ROLE_NAMES"})
+#: Module-level tables whose display strings views and templates translate with ``_()``.
+DISPLAY_TABLES = frozenset({
+    "HTTP_MESSAGES", "ROLE_NAMES",
+    # incoming: models (status, urgency, timeliness), views (list tabs), service (refusals)
+    "STATUS_NAMES", "PRIORITY_NAMES", "TIMELINESS_NAMES", "LIST_TABS", "_WRONG_STATE",
+    # outgoing: workflow, service and delivery labels
+    "STATUS_LABELS", "ACTION_LABELS", "URGENCY_LABELS", "CONFIDENTIALITY_LABELS",
+    "DELIVERY_LABELS",
+})
+
+#: A table value that is a machine code, not a text shown to people.
+CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 #: Calls whose argument at the given index is a message shown to people.
 MESSAGE_CALLS = {"error_response": 2}
@@ -80,7 +94,9 @@ def domain_messages(tree: ast.Module, filename: str = "<source>") -> Iterator[tu
                       file=sys.stderr)
         elif isinstance(node, ast.Assign | ast.AnnAssign) and _assigns_table(node):
             if isinstance(node.value, ast.Dict):
-                yield from _table_texts(node.value)
+                yield from _table_texts(node.value.values)
+            elif isinstance(node.value, ast.Tuple | ast.List):
+                yield from _table_texts(node.value.elts)
 
 
 def _callee_name(node: ast.Call) -> str | None:
@@ -130,10 +146,12 @@ def _assigns_table(node: ast.Assign | ast.AnnAssign) -> bool:
     return any(isinstance(t, ast.Name) and t.id in DISPLAY_TABLES for t in targets)
 
 
-def _table_texts(table: ast.Dict) -> Iterator[tuple[int, str]]:
-    for value in table.values:
-        # ROLE_NAMES maps key -> text; HTTP_MESSAGES maps status -> (code, text).
-        if isinstance(value, ast.Tuple) and value.elts:
+def _table_texts(values: list[ast.expr | None]) -> Iterator[tuple[int, str]]:
+    for value in values:
+        # ROLE_NAMES maps key -> text; HTTP_MESSAGES maps status -> (code, text);
+        # LIST_TABS is a sequence of (key, text) pairs.
+        if isinstance(value, ast.Tuple | ast.List) and value.elts:
             value = value.elts[-1]
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        if (isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value
+                and not CODE.fullmatch(value.value)):
             yield value.lineno, value.value
