@@ -262,3 +262,48 @@ def test_service_messages_are_in_the_catalogue():
     assert strings["Bạn không có quyền thực hiện thao tác này."]  # PermissionDenied in core
     assert strings["Không tìm thấy cơ quan, đơn vị."]  # NotFound in orgs
     assert strings["Hệ thống gặp lỗi. Vui lòng thử lại sau."]  # core.http.HTTP_MESSAGES
+
+
+TABLES_SAMPLE = '''
+STATUS_NAMES = {"received": "Mới đến, chờ vào sổ", "completed": "Đã hoàn thành"}
+LIST_TABS = (("", "Tất cả"), ("received", "Chờ vào sổ"))
+PRIORITY_NAMES = {0: "Thường", 3: "Hỏa tốc"}
+CODES = {"01": "received"}
+STATUS_LABELS = {"01": "received", "draft": "Dự thảo", "blank": ""}
+'''
+
+
+def test_extractor_reads_display_tables_but_not_codes():
+    """Dicts and sequences of (key, text) pairs; machine codes and empty values are skipped."""
+    found = sorted(text for _, text in domain_messages(ast.parse(TABLES_SAMPLE), "tables.py"))
+    assert found == sorted(["Mới đến, chờ vào sổ", "Đã hoàn thành", "Tất cả", "Chờ vào sổ",
+                            "Thường", "Hỏa tốc", "Dự thảo"])
+
+
+def test_display_table_texts_are_translated():
+    """Status, urgency and role names shown through ``_(table[key])`` have English texts."""
+    strings = {m.id: m.string for m in english_catalog() if m.id}
+    expected = {
+        "Mới đến, chờ vào sổ": "Newly arrived, awaiting registration",
+        "Hỏa tốc": "Flash", "Thượng khẩn": "Very urgent", "Khẩn": "Urgent",
+        "Tối mật": "Secret", "Tuyệt mật": "Top secret",
+        "Chủ trì": "Lead", "Phối hợp": "Cooperate", "Để biết": "Inform",
+        "Trước hạn": "Early", "Đúng hạn": "On time", "Trễ hạn": "Late",
+        "Số đến": "Incoming number", "Hạn xử lý": "Deadline",
+    }
+    assert {k: strings.get(k) for k in expected} == expected
+
+
+def test_incoming_and_outgoing_pages_in_english(client, login, make_user):
+    user = make_user(role=["clerk", "specialist"])
+    login(user.username)
+    switch_language(client, "en", page="/")
+    incoming = client.get("/incoming/").get_data(as_text=True)
+    assert all(text in incoming for text in (
+        "Awaiting registration", "Awaiting assignment", "Incoming number", "Arrival date",
+        "Issuing body", "Receive a paper document", "No documents.", "Total: 0"))
+    assert "Chờ vào sổ" not in incoming and "Số đến" not in incoming
+    drafts = client.get("/outgoing/drafts").get_data(as_text=True)
+    assert all(text in drafts for text in (
+        "Outgoing document drafts", "All drafts", "No drafts yet.", "Create draft"))
+    assert "Tất cả dự thảo" not in drafts and "Chưa có dự thảo nào." not in drafts
