@@ -46,10 +46,10 @@ bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
 @bp.app_context_processor
 def outgoing_helpers() -> dict[str, Any]:
     """Labels for templates."""
-    return {"outgoing_status": queries.status_label,
-            "outgoing_action": lambda a: workflow.ACTION_LABELS.get(a, a),
-            "urgency_label": lambda u: service.URGENCY_LABELS.get(u, u),
-            "secrecy_label": lambda c: service.CONFIDENTIALITY_LABELS.get(c, c)}
+    return {"outgoing_status": lambda s: _(queries.status_label(s)),
+            "outgoing_action": lambda a: _(workflow.ACTION_LABELS.get(a, a)),
+            "urgency_label": lambda u: _(service.URGENCY_LABELS.get(u or "", u)),
+            "secrecy_label": lambda c: _(service.CONFIDENTIALITY_LABELS.get(c or "", c))}
 
 
 def _refused(exc: DomainError) -> None:
