@@ -38,10 +38,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     port = int(os.environ.get("PORT", "5000"))
     secret = overrides.get("SECRET_KEY") or _env("SECRET_KEY")
     if not secret:
-        if env == "production":
+        if env != "development":
             raise ConfigError(
-                "Thiếu SECRET_KEY: đặt biến môi trường EOFFICE_SECRET_KEY trước khi chạy ở chế độ "
-                "production. / SECRET_KEY is missing: set EOFFICE_SECRET_KEY to run in production."
+                f"Thiếu SECRET_KEY: đặt biến môi trường EOFFICE_SECRET_KEY trước khi chạy ở chế độ "
+                f"{env}. / SECRET_KEY is missing: set EOFFICE_SECRET_KEY to run in {env} mode."
             )
         # Development and tests get a per-instance random key, kept on disk so that
         # sessions survive restarts; never a hard-coded default.

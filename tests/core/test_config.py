@@ -3,11 +3,12 @@ import pytest
 from eoffice.config import ConfigError, load_config
 
 
-def test_production_without_secret_key_refuses_to_start(tmp_path, monkeypatch):
+@pytest.mark.parametrize("env", ["production", "testing"])
+def test_non_development_start_without_secret_key_refuses(env, tmp_path, monkeypatch):
     monkeypatch.delenv("EOFFICE_SECRET_KEY", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
-        load_config(str(tmp_path), {"ENV": "production"})
+        load_config(str(tmp_path), {"ENV": env})
 
 
 def test_development_defaults_are_zero_setup(tmp_path, monkeypatch):
