@@ -238,6 +238,9 @@ def main() -> None:
     parser.add_argument("--packets", type=int, default=100, help="~100 KB packets per case")
     parser.add_argument("--big-packets", type=int, default=30, help="~2 MB packets per case")
     args = parser.parse_args()
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     import redis
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
