@@ -100,9 +100,11 @@ def _register_receivers() -> None:
     """Capabilities that take over received packets from interop, listed explicitly."""
     from eoffice.incoming import service as incoming_service
     from eoffice.interop import service as interop_service
+    from eoffice.outgoing import service as outgoing_service
 
     interop_service.register_edoc_receiver(incoming_service.receive_packet)
     interop_service.register_status_receiver(incoming_service.receive_status)
+    interop_service.register_status_receiver(outgoing_service.receive_status)
 
 
 def _register_blueprints(app: APIFlask) -> None:

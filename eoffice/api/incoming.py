@@ -96,6 +96,8 @@ class IncomingOut(Schema):
     takeback_requested = String(allow_none=True)
     closed_note = String()
     replaces = Integer(allow_none=True)
+    replaced_by = Integer(allow_none=True, metadata={
+        "description": "id of the later document that replaced this one"})
     repeated_arrivals = Integer(metadata={"description": "times the same DocumentId arrived "
                                                          "again (never registered twice)"})
     response_for = List(Dict())
@@ -176,6 +178,8 @@ def document_out(doc: IncomingDocument, actor: Any, *, full: bool = True) -> dic
         "timeliness": doc.timeliness, "takeback_requested": doc.takeback_reason,
         "closed_note": doc.closed_note, "replaces": doc.replaces_id,
     }
+    successor = service.replaced_by(doc) if doc.status == "replaced" else None
+    data["replaced_by"] = successor.id if successor is not None else None
     if not full:
         return data
     data.update({

@@ -59,6 +59,18 @@ class ReasonIn(Schema):
     reason = String(required=True, validate=Length(min=1, max=2000))
 
 
+class TakebackIn(Schema):
+    reason = String(required=True, validate=Length(min=1, max=2000))
+    recipients = List(String(), load_default=None, allow_none=True, metadata={
+        "description": "codes of the recipients to ask (default: every current recipient)"})
+
+
+class UpdateRecipientsIn(Schema):
+    add = List(String(), load_default=list, metadata={"description": "codes to add"})
+    remove = List(String(), load_default=list, metadata={"description": "codes to remove"})
+    reason = String(required=True, validate=Length(min=1, max=2000))
+
+
 class ReplaceIn(Schema):
     replaces = Integer(required=True, metadata={"description": "id of the issued document"})
 
@@ -91,7 +103,9 @@ class RecipientOut(Schema):
     status = String(metadata={"description": (
         "received (01), refused (02), accepted (03), assigned (04), processing (05), "
         "completed (06) as the recipient reported; before any report: not_sent, pending, "
-        "sent (handed to the hub) or failed (a dead letter, see description)")})
+        "sent (handed to the hub) or failed (a dead letter, see description); change_accepted "
+        "(15) / change_refused (16) after a revocation or update; takeback_requested, "
+        "takeback_accepted, takeback_refused during a take-back; removed (by an update)")})
     status_label = String()
     status_code = String()
     description = String()
@@ -99,6 +113,12 @@ class RecipientOut(Schema):
     outbox_id = Integer(allow_none=True, metadata={
         "description": "the recipient's latest packet (resend/{outbox_id} when dead)"})
     outbox_state = String(metadata={"description": "pending, sent or dead ('' before sending)"})
+    removed = Boolean(metadata={"description": "removed from the recipients by an update"})
+    added = Boolean(metadata={"description": "added to the recipients by an update"})
+    takeback = String(metadata={"description": (
+        "take-back negotiation: '' (none), requested (13 sent), accepted (15), refused (16)")})
+    takeback_reason = String()
+    takeback_answer = String()
 
 
 class EventOut(Schema):
@@ -149,6 +169,8 @@ class OutgoingOut(Schema):
     issued_at = DateTime(allow_none=True)
     document_id = String()
     replaced_by = Integer(allow_none=True)
+    replaces = Integer(allow_none=True, metadata={
+        "description": "id of the earlier document this one replaced"})
     recipients = List(Nested(RecipientOut))
     attachments = List(Nested(AttachmentOut))
     versions = List(Nested(VersionOut))
@@ -196,6 +218,7 @@ def record(doc: OutgoingDocument) -> dict[str, Any]:
         "number": doc.number_text or None, "notation": doc.notation or None,
         "issued_at": doc.issued_at, "document_id": doc.document_id,
         "replaced_by": doc.replaced_by_id,
+        "replaces": getattr(queries.replaces_of(doc), "id", None),
         "recipients": queries.recipient_statuses(doc),
         "attachments": [{"id": a.id, "name": a.name, "size": a.size,
                          "sealed": bool(a.sealed_digest)} for a in doc.attachments],
@@ -465,3 +488,24 @@ def revoke_outgoing(doc_id: int, data: dict[str, Any]) -> Any:
 def resend_outgoing(doc_id: int, message_id: int) -> Any:
     """Put a dead letter of this document back in the queue."""
     return _step(doc_id, service.resend, message_id=message_id)
+
+
+@bp.post("/outgoing/<int:doc_id>/takeback")
+@token_required
+@bp.input(TakebackIn, arg_name="data")
+@bp.output(OutgoingOut)
+def takeback_outgoing(doc_id: int, data: dict[str, Any]) -> Any:
+    """Clerk: ask the recipients to give a sent document back (status 13 with the reason);
+    their answers (15 / 16) show in ``recipients[].status``."""
+    return _step(doc_id, service.request_takeback, reason=data["reason"],
+                 recipients=data.get("recipients"))
+
+
+@bp.post("/outgoing/<int:doc_id>/update-recipients")
+@token_required
+@bp.input(UpdateRecipientsIn, arg_name="data")
+@bp.output(OutgoingOut)
+def update_recipients_outgoing(doc_id: int, data: dict[str, Any]) -> Any:
+    """Clerk: add and/or remove recipients of a sent document (update packet, type 2)."""
+    return _step(doc_id, service.update_recipients, add=data["add"], remove=data["remove"],
+                 reason=data["reason"])

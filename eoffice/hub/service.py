@@ -18,10 +18,13 @@ Delivery model (at-least-once, never lost, never twice):
   acknowledges it with ``updateStatus`` (``done`` or ``fail``); acknowledging twice is a
   no-op. The receiver registers by DocumentId + DocId, so a packet fetched twice (crash
   between fetch and ack) is still registered once.
-- A status packet (``messagetype: status``) is routed to the issuer of the original
-  document, the body in ``ResponseFor/OrganId``; it also updates the sender-side view of
-  that document's delivery to the status's sender (``getSentEdocList``), keeping the
-  latest status by the status packet's own timestamp.
+- A status packet (``messagetype: status``) is routed to the body in
+  ``ResponseFor/OrganId`` — the issuer of the original document when a receiver reports
+  (01–06, 15, 16); it also updates the sender-side view of that document's delivery to
+  the status's sender (``getSentEdocList``), keeping the latest status by the status
+  packet's own timestamp. A status whose sender IS that body (the issuer's own take-back
+  request, 13) goes to every body the issuer sent the document to; an issuer that
+  addresses one receiver only names it in ``ResponseFor/OrganId``.
 """
 
 from __future__ import annotations
@@ -207,7 +210,7 @@ def send_packet(
     if isinstance(packet, EdocPacket):
         document_id, recipients, status_code, subject = _check_edoc(packet, settings)
     else:
-        document_id, recipients, status_code, subject = _check_status(packet)
+        document_id, recipients, status_code, subject = _check_status(session, packet)
     _require_known(session, recipients)
 
     digest = body_hash(body)
@@ -290,13 +293,16 @@ def _check_edoc(
     return packet.document_id.strip(), recipients, None, packet.subject
 
 
-def _check_status(packet: StatusPacket) -> tuple[str, list[str], str | None, str]:
+def _check_status(
+    session: Session, packet: StatusPacket
+) -> tuple[str, list[str], str | None, str]:
     target = packet.response_for.organ_id.strip()
     if not target:
         raise NotConformant(
             "Gói tin trạng thái thiếu ResponseFor/OrganId / status without ResponseFor/OrganId"
         )
-    if not packet.response_for.document_id.strip():
+    document_id = packet.response_for.document_id.strip()
+    if not document_id:
         raise NotConformant(
             "Gói tin trạng thái thiếu ResponseFor/DocumentId / status without DocumentId"
         )
@@ -304,7 +310,31 @@ def _check_status(packet: StatusPacket) -> tuple[str, list[str], str | None, str
         raise NotConformant(
             f"Mã trạng thái '{packet.status_code}' không hợp lệ / unknown StatusCode"
         )
-    return packet.response_for.document_id.strip(), [target], packet.status_code, packet.description
+    recipients = [target]
+    if target == packet.sender.organ_id.strip():
+        # The issuer speaks about its own document (13, lấy lại): to its receivers.
+        recipients = _document_receivers(session, target, document_id)
+        if not recipients:
+            raise RecipientNotFound(
+                f"Văn bản {document_id} chưa được gửi cho cơ quan nào / "
+                "the issuer's document has no receivers at the hub"
+            )
+    return document_id, recipients, packet.status_code, packet.description
+
+
+def _document_receivers(session: Session, issuer: str, document_id: str) -> list[str]:
+    """Every body the issuer sent that document to, in the order of first delivery."""
+    codes = session.scalars(
+        select(Delivery.recipient_code)
+        .join(Packet)
+        .where(
+            Packet.message_type == MessageType.edoc,
+            Packet.document_id == document_id,
+            Packet.from_code == issuer,
+        )
+        .order_by(Delivery.id)
+    )
+    return _unique(code for code in codes if code != issuer)
 
 
 def _require_known(session: Session, codes: Sequence[str]) -> None:

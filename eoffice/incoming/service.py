@@ -14,7 +14,10 @@ in-process PKI: a 1-page B-LT PDF in 0.22 s, a 50-page one in 0.74 s, an unsigne
 2 ms — so it is done in the receipt transaction and the clerk never sees a half-checked
 document; the hub caps packet size), flags duplicates by
 (number + notation + issuer) and answers 01 at once. Revocations, updates and
-replacements (edXML ``BusinessDocType`` 1/2/3) freeze the earlier document with a log.
+replacements (edXML ``BusinessDocType`` 1/2/3) freeze the earlier document with a log;
+an update of the recipients (2 with a ``ReceiverList``) freezes the copy of a body that
+was removed ("đã bị loại khỏi danh sách nơi nhận", 15 back), notes the change on the
+copies of the others, and an added body receives the document as new.
 """
 
 from __future__ import annotations
@@ -144,6 +147,13 @@ def report_of(file: IncomingFile) -> dict[str, Any] | None:
     return json.loads(file.report) if file.report else None
 
 
+def replaced_by(doc: IncomingDocument) -> IncomingDocument | None:
+    """The later document of the body that replaced ``doc`` (the other side of
+    ``replaces``)."""
+    return db.session.execute(sa.select(IncomingDocument).where(
+        IncomingDocument.replaces_id == doc.id).order_by(IncomingDocument.id)).scalars().first()
+
+
 def response_for_data(doc: IncomingDocument) -> dict[str, Any]:
     """What an answering outgoing document needs in its ResponseFor block."""
     return {"document_id": doc.document_id, "organ_id": doc.issuer_code,
@@ -249,6 +259,10 @@ def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDoc
     if packet.business_doc_type == 1:
         _apply_revocation(body, packet)
         return None
+    if packet.business_doc_type == 2 and (packet.business_document_receiver
+                                          or packet.receivers_added or packet.receivers_removed):
+        if _apply_recipient_update(body, packet):
+            return None
     # looked up before the new row exists (autoflush would otherwise find the row itself)
     duplicate = _find_duplicate(body.id, packet.sender.organ_id, packet.code_number[:11],
                                 packet.code_notation[:30])
@@ -283,7 +297,8 @@ def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDoc
     audit.record(None, "incoming.received", doc, org_id=body.id, details={
         "document_id": doc.document_id, "from": doc.issuer_code, "code": doc.code,
         "valid": doc.verification_ok, "duplicate_of": duplicate.id if duplicate else None})
-    if packet.business_doc_type in (2, 3) and packet.business_document_id:
+    if packet.business_doc_type in (2, 3) and packet.business_document_id \
+            and packet.business_document_id != packet.document_id:
         _apply_replacement(body, doc, packet)
     _emit(doc, None, "01", "Đã đến - phần mềm đã nhận, văn thư chưa xử lý")
     text = f"Văn bản đến mới: {_label(doc)}"
@@ -325,6 +340,65 @@ def _apply_revocation(body: Organization, packet: edxml.EdocPacket) -> None:
         audit.record(None, "incoming.revoke_unknown", None, org_id=body.id,
                      details={"document_id": packet.business_document_id})
     db.session.flush()
+
+
+def _body_names(codes: tuple[str, ...]) -> str:
+    names = dict(db.session.execute(sa.select(Organization.code, Organization.name).where(
+        Organization.code.in_(codes))).all()) if codes else {}
+    return ", ".join(names.get(code) or code for code in codes)
+
+
+def _apply_recipient_update(body: Organization, packet: edxml.EdocPacket) -> bool:
+    """The issuer changed the recipients of a document (BussinessDocType 2, ReceiverList).
+
+    Removed: our copy is frozen with a log and 15 goes back. Still a recipient: a note
+    records the change. Added without a copy: the packet is received as a new document
+    (returns False). Returns True when the packet needs no new document.
+    """
+    earlier = _earlier(body, packet.business_document_id)
+    reason = (packet.business_doc_reason or "").strip()
+    if body.code in packet.receivers_removed:
+        for doc in earlier:
+            if doc.status in ("revoked", "refused", "withdrawn", "replaced"):
+                continue
+            _transition(doc, "revoke")
+            doc.closed_note = ("Văn bản đã bị loại khỏi danh sách nơi nhận"
+                               + (f": {reason}" if reason else ""))[:2000]
+            doc.takeback_reason = None
+            _close_assignments(doc)
+            db.session.add(IncomingNote(document=doc, kind="system", text=doc.closed_note))
+            audit.record(None, "incoming.recipient_removed", doc, org_id=body.id, details={
+                "document_id": doc.document_id, "reason": reason})
+            _emit(doc, None, "15", "Đã nhận thông báo cập nhật: văn bản đã bị loại khỏi danh "
+                  "sách nơi nhận")
+            for person in _people(body.id, "clerk") + _handlers(doc):
+                notify(person, "incoming.revoked",
+                       f"Văn bản đã bị loại khỏi danh sách nơi nhận: {_label(doc)}", link(doc))
+        if not earlier:
+            audit.record(None, "incoming.update_unknown", None, org_id=body.id,
+                         details={"document_id": packet.business_document_id})
+        db.session.flush()
+        return True
+    if earlier:
+        parts = []
+        if packet.receivers_added:
+            parts.append(f"thêm {_body_names(packet.receivers_added)}")
+        if packet.receivers_removed:
+            parts.append(f"bỏ {_body_names(packet.receivers_removed)}")
+        text = ("Cơ quan ban hành cập nhật nơi nhận: " + "; ".join(parts)
+                + (f" ({reason})" if reason else ""))[:4000]
+        for doc in earlier:
+            db.session.add(IncomingNote(document=doc, kind="system", text=text))
+            audit.record(None, "incoming.recipients_updated", doc, org_id=body.id, details={
+                "document_id": doc.document_id, "added": list(packet.receivers_added),
+                "removed": list(packet.receivers_removed), "reason": reason})
+        db.session.flush()
+        return True
+    if body.code in packet.receivers_added and packet.attachments:
+        return False
+    audit.record(None, "incoming.update_unknown", None, org_id=body.id,
+                 details={"document_id": packet.business_document_id})
+    return True
 
 
 def _apply_replacement(body: Organization, doc: IncomingDocument,

@@ -163,6 +163,8 @@ def show(doc_id: int):  # type: ignore[no-untyped-def]
     reports = [(f, service.report_of(f)) for f in doc.files if f.kind == "document"]
     return render_template("incoming/show.html", doc=doc, actions=actions, reports=reports,
                            repeats=service.repeated_arrivals(doc),
+                           replaced_by=(service.replaced_by(doc)
+                                        if doc.status == "replaced" else None),
                            reply_url=reply_url, reply=service.response_for_data(doc),
                            **_forms(doc))
 

@@ -366,7 +366,9 @@ def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
         return "status"
     inbox.document_id = packet.document_id
     inbox.subject = packet.subject[:500]
-    duplicate = db.session.execute(
+    # A revocation or an update (BussinessDocType 1/2) carries the DocumentId of the
+    # document it acts on: it is not a second arrival of that document.
+    duplicate = packet.business_doc_type in (0, 3) and db.session.execute(
         sa.select(InboxMessage.id).where(InboxMessage.document_id == packet.document_id,
                                          InboxMessage.to_code == to_code,
                                          InboxMessage.message_type == "edoc",
@@ -422,6 +424,8 @@ def _check_signature(inbox: InboxMessage, raw: bytes) -> None:
 
 
 def _apply_status(inbox: InboxMessage, packet: edxml.StatusPacket) -> None:
+    if packet.status_code == "13":
+        return  # the issuer's take-back request: not a receiver's report on our document
     db.session.add(StatusEvent(
         document_id=packet.response_for.document_id, recipient_code=packet.sender.organ_id,
         status_code=packet.status_code, description=packet.description,

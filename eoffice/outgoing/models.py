@@ -7,6 +7,10 @@
     transaction, together with the ``OutgoingRegisterEntry`` (sổ đăng ký văn bản đi).
 ``OutgoingRecipient``  one addressee (a body of this installation or an external body of
     the hub directory) by organisation code; delivery statuses are read from interop.
+    An update (BussinessDocType 2) that removes a body keeps its row with ``removed_at``
+    (the history stays); a body added later has ``added_at``. ``takeback`` follows the
+    clerk's take-back request: ``requested`` (13 sent), then ``accepted`` (15) or
+    ``refused`` (16) as the body answered.
 ``OutgoingAttachment``  a separate-file attachment; sealed by the clerk at issue time.
 ``OutgoingEvent``  the review/history trail: who did which step, with the comment.
 """
@@ -28,6 +32,7 @@ STATUSES = ("draft", "in_review", "returned", "approved", "signed", "issued", "s
 URGENCIES = ("", "khan", "thuong_khan", "hoa_toc")
 CONFIDENTIALITIES = ("", "mat", "toi_mat", "tuyet_mat")
 AUTHORITIES = ("", "TM.", "KT.", "TL.", "TUQ.", "Q.")
+TAKEBACK_STATES = ("", "requested", "accepted", "refused")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -119,10 +124,25 @@ class OutgoingRecipient(Base):
     org_code: Mapped[str] = mapped_column(sa.String(35))
     org_name: Mapped[str] = mapped_column(sa.String(200), default="")
     internal: Mapped[bool] = mapped_column(default=True)
+    # an update (BussinessDocType 2) removed the body from the recipients / added it later
+    removed_at: Mapped[datetime | None]
+    added_at: Mapped[datetime | None]
+    # the clerk's take-back request (status 13) and the body's answer (15 / 16)
+    takeback: Mapped[str] = mapped_column(sa.String(10), default="")
+    takeback_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    takeback_answer: Mapped[str] = mapped_column(sa.Text, default="")
 
     document: Mapped[OutgoingDocument] = relationship(back_populates="recipients")
 
-    __table_args__ = (sa.UniqueConstraint("document_id", "org_code"),)
+    @property
+    def active(self) -> bool:
+        """Still an addressee (not removed by an update)."""
+        return self.removed_at is None
+
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "org_code"),
+        sa.CheckConstraint(f"takeback IN ({_in(TAKEBACK_STATES)})", name="takeback"),
+    )
 
 
 class OutgoingAttachment(Base):

@@ -1,9 +1,12 @@
 """Read side of outgoing documents: lists per role, the per-recipient delivery view.
 
 Per recipient, the status shown is the latest QCVN 102 status the recipient reported
-(``received`` 01 … ``completed`` 06, from ``interop.delivery_statuses``); before any
-report it is the state of the recipient's outbox packet: ``pending`` (waiting for the
-hub), ``sent`` (handed to the hub) or ``failed`` (a dead letter the clerk can resend).
+(``received`` 01 … ``completed`` 06, ``change_accepted`` 15 / ``change_refused`` 16
+after a revocation or an update, from ``interop.delivery_statuses``); before any report
+it is the state of the recipient's outbox packet: ``pending`` (waiting for the hub),
+``sent`` (handed to the hub) or ``failed`` (a dead letter the clerk can resend). The
+take-back negotiation shows as ``takeback_requested`` (13 sent), ``takeback_accepted``
+(15) or ``takeback_refused`` (16); a body an update removed shows ``removed``.
 """
 
 from __future__ import annotations
@@ -20,17 +23,29 @@ from eoffice.outgoing.models import OutgoingDocument
 from eoffice.outgoing.workflow import STATUS_LABELS
 
 STATUS_NAMES = {"01": "received", "02": "refused", "03": "accepted", "04": "assigned",
-                "05": "processing", "06": "completed"}
+                "05": "processing", "06": "completed", "15": "change_accepted",
+                "16": "change_refused"}
+TAKEBACK_NAMES = {"requested": "takeback_requested", "accepted": "takeback_accepted",
+                  "refused": "takeback_refused"}
 DELIVERY_LABELS = {
     "not_sent": "Chưa gửi", "pending": "Đang chờ gửi", "sent": "Đã gửi lên trục",
     "failed": "Gửi không thành công", "received": "Đã đến", "refused": "Từ chối",
     "accepted": "Đã tiếp nhận", "assigned": "Đã phân công", "processing": "Đang xử lý",
-    "completed": "Đã hoàn thành",
+    "completed": "Đã hoàn thành", "change_accepted": "Đồng ý cập nhật / thu hồi",
+    "change_refused": "Từ chối cập nhật / thu hồi",
+    "takeback_requested": "Đã đề nghị lấy lại, chờ trả lời",
+    "takeback_accepted": "Đồng ý cho lấy lại", "takeback_refused": "Không đồng ý cho lấy lại",
+    "removed": "Đã loại khỏi nơi nhận",
 }
 
 
 def recipient_statuses(doc: OutgoingDocument) -> list[dict[str, Any]]:
-    """``[{org_code, name, status, status_code, description, updated_at, outbox_id}]``."""
+    """``[{org_code, name, status, status_code, description, updated_at, outbox_id,
+    removed, added, takeback, takeback_reason, takeback_answer}]``.
+
+    A body an update removed shows ``removed``; while a take-back request is open or
+    answered, ``takeback_requested`` / ``takeback_accepted`` / ``takeback_refused``
+    (the delivery status stays in ``status_code``)."""
     reported = {d.recipient_code: d for d in interop.delivery_statuses(doc.document_id)} \
         if doc.document_id else {}
     packets: dict[str, OutboxMessage] = {}
@@ -58,7 +73,17 @@ def recipient_statuses(doc: OutgoingDocument) -> list[dict[str, Any]]:
             status, updated = "sent", packet.sent_at
         else:
             status, updated = "pending", packet.created_at
+        if recipient.takeback:
+            status = TAKEBACK_NAMES[recipient.takeback]
+            description = recipient.takeback_answer or recipient.takeback_reason
+        if recipient.removed_at is not None:
+            status, updated = "removed", recipient.removed_at
         out.append({"org_code": recipient.org_code, "name": recipient.org_name,
+                    "removed": recipient.removed_at is not None,
+                    "added": recipient.added_at is not None,
+                    "takeback": recipient.takeback,
+                    "takeback_reason": recipient.takeback_reason,
+                    "takeback_answer": recipient.takeback_answer,
                     "internal": recipient.internal, "status": status,
                     "status_label": DELIVERY_LABELS[status],
                     "status_code": row.status_code if row is not None else "",
@@ -66,6 +91,12 @@ def recipient_statuses(doc: OutgoingDocument) -> list[dict[str, Any]]:
                     "outbox_id": packet.id if packet is not None else None,
                     "outbox_state": packet.state if packet is not None else ""})
     return out
+
+
+def replaces_of(doc: OutgoingDocument) -> OutgoingDocument | None:
+    """The earlier document ``doc`` replaced (the other side of ``replaced_by``)."""
+    return db.session.execute(sa.select(OutgoingDocument).where(
+        OutgoingDocument.replaced_by_id == doc.id)).scalars().first()
 
 
 def _visible(actor: Any) -> sa.Select[tuple[OutgoingDocument]]:

@@ -715,13 +715,21 @@ def issue(actor: Any, doc: OutgoingDocument, *, replaces: OutgoingDocument | Non
     return doc
 
 
+def active_recipients(doc: OutgoingDocument) -> list[OutgoingRecipient]:
+    """The document's addressees, without those an update removed."""
+    return [r for r in doc.recipients if r.active]
+
+
 def _packet(doc: OutgoingDocument, recipient: OutgoingRecipient, *, business_doc_type: int = 0,
-            reason: str = "", replaces: OutgoingDocument | None = None) -> bytes:
+            reason: str = "", replaces: OutgoingDocument | None = None,
+            added: tuple[str, ...] = (), removed: tuple[str, ...] = (),
+            with_files: bool = True) -> bytes:
     org = doc.org
     atts = [edxml.Attachment(content_id="1", name=f"{doc.number_text}-{doc.notation}.pdf"
                              .replace("/", "-"), content_type="application/pdf",
-                             description=doc.subject[:200], data=current_pdf(doc))]
-    for i, att in enumerate(doc.attachments, start=2):
+                             description=doc.subject[:200], data=current_pdf(doc))
+            ] if with_files else []
+    for i, att in enumerate(doc.attachments if with_files else [], start=2):
         atts.append(edxml.Attachment(content_id=str(i), name=att.name,
                                      content_type="application/pdf",
                                      description=f"Kèm theo văn bản số {doc.code}",
@@ -745,17 +753,20 @@ def _packet(doc: OutgoingDocument, recipient: OutgoingRecipient, *, business_doc
         doc_type=doc.document_type.edxml_type, type_name=doc.document_type.name,
         signer_competence=doc.authority, signer_position=doc.signer.title,
         signer_full_name=doc.signer.full_name, due_date=doc.due_date,
-        to_places=tuple(r.org_name for r in doc.recipients), priority=PRIORITY[doc.urgency],
+        to_places=tuple(r.org_name for r in active_recipients(doc)),
+        priority=PRIORITY[doc.urgency],
         response_for=response_for, business_doc_type=business_doc_type,
         business_doc_reason=reason,
         business_document_id=(replaces.document_id if replaces is not None
-                              else doc.document_id if business_doc_type == 1 else ""),
+                              else doc.document_id if business_doc_type in (1, 2) else ""),
+        business_document_receiver=1 if added or removed else 0,
+        receivers_added=added, receivers_removed=removed,
         replaces=(replaces.document_id,) if replaces is not None else (),
         replacement_info=((edxml.ReplacementInfo(
             document_id=replaces.document_id,
-            organ_ids=tuple(r.org_code for r in replaces.recipients)),)
+            organ_ids=tuple(r.org_code for r in active_recipients(replaces))),)
             if replaces is not None else ()),
-        promulgation_amount=len(doc.recipients), attachments=tuple(atts),
+        promulgation_amount=len(active_recipients(doc)), attachments=tuple(atts),
         staff_department="Văn thư", staff_name=doc.issued_by.full_name if doc.issued_by else "")
     try:
         return edxml.build_edoc(packet, signer=interop.packet_signer(org.code))
@@ -773,13 +784,14 @@ def send(actor: Any, doc: OutgoingDocument, *, replaces: OutgoingDocument | None
     before = doc.status
     target = workflow.check("send", doc.status)
     kind = 3 if replaces is not None else 0
-    for recipient in doc.recipients:
+    for recipient in active_recipients(doc):
         interop.enqueue_packet(
             packet=_packet(doc, recipient, business_doc_type=kind, replaces=replaces),
             message_type="edoc", from_code=doc.org.code, to_codes=[recipient.org_code],
             document_id=doc.document_id, subject=doc.subject, source=("outgoing", doc.id))
     doc.status = target
-    _event(actor, doc, "send", before, recipients=[r.org_code for r in doc.recipients])
+    _event(actor, doc, "send", before,
+           recipients=[r.org_code for r in active_recipients(doc)])
     return doc
 
 
@@ -791,7 +803,7 @@ def revoke(actor: Any, doc: OutgoingDocument, *, reason: str) -> OutgoingDocumen
     if not (reason or "").strip():
         raise ValidationFailed("Cần ghi lý do thu hồi.", details={"field": "reason"})
     if before == "sent":
-        for recipient in doc.recipients:
+        for recipient in active_recipients(doc):
             interop.enqueue_packet(
                 packet=_packet(doc, recipient, business_doc_type=1, reason=reason.strip()),
                 message_type="edoc", from_code=doc.org.code, to_codes=[recipient.org_code],
@@ -820,3 +832,153 @@ def resend(actor: Any, doc: OutgoingDocument, message_id: int) -> OutboxMessage:
     interop.resend(actor, message)
     _event(actor, doc, "resend", doc.status, to=message.to_codes)
     return message
+
+
+# ---------------------------------------------------------------------------------------
+# after dispatch: take-back (status 13 → 15/16) and recipient updates (BussinessDocType 2)
+
+
+def _pick_recipients(doc: OutgoingDocument, codes: list[str] | None
+                     ) -> list[OutgoingRecipient]:
+    current = active_recipients(doc)
+    if codes is None:
+        return current
+    by_code = {r.org_code: r for r in current}
+    chosen: list[OutgoingRecipient] = []
+    for code in codes:
+        code = (code or "").strip()
+        if code not in by_code:
+            raise ValidationFailed(f"“{code}” không phải nơi nhận hiện tại của văn bản.",
+                                   details={"field": "recipients", "code": code})
+        if by_code[code] not in chosen:
+            chosen.append(by_code[code])
+    if not chosen:
+        raise ValidationFailed("Chưa chọn nơi nhận.", details={"field": "recipients"})
+    return chosen
+
+
+def _staff_of(actor: Any) -> str:
+    return getattr(actor, "full_name", "") or ""
+
+
+def request_takeback(actor: Any, doc: OutgoingDocument, *, reason: str,
+                     recipients: list[str] | None = None) -> OutgoingDocument:
+    """The clerk asks the recipients (all current ones, or those listed by code) to give the
+    sent document back: status 13 with the reason; each answers 15 (agrees) or 16.
+
+    Asking every current recipient is ONE packet the hub hands to each body the document
+    went to; a subset gets one packet per body, each naming it in ``ResponseFor/OrganId``.
+    """
+    require(actor, "outgoing.dispatch", doc)
+    workflow.check("takeback", doc.status)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Cần ghi lý do đề nghị lấy lại văn bản.",
+                               details={"field": "reason"})
+    chosen = _pick_recipients(doc, recipients)
+    pending = [r.org_code for r in chosen if r.takeback == "requested"]
+    if pending:
+        raise Conflict("Đã đề nghị lấy lại văn bản, đang chờ nơi nhận trả lời: "
+                       + ", ".join(pending) + ".", details={"recipients": pending})
+    org = doc.org
+    sender = edxml.Organization(organ_id=org.code, organ_name=org.name)
+    everyone = len(chosen) == len(doc.recipients)  # nobody removed, nobody left out
+    targets = [org.code] if everyone else [r.org_code for r in chosen]
+    for target in targets:
+        interop.emit_status(
+            sender=sender,
+            response_for=edxml.ResponseFor(organ_id=target, code=doc.code,
+                                           promulgation_date=doc.issued_on,
+                                           document_id=doc.document_id),
+            status_code="13", description=reason[:500], staff_department="Văn thư",
+            staff_name=_staff_of(actor), source=("outgoing", doc.id))
+    for recipient in chosen:
+        recipient.takeback, recipient.takeback_reason = "requested", reason
+        recipient.takeback_answer = ""
+    _event(actor, doc, "takeback", doc.status, reason,
+           recipients=[r.org_code for r in chosen])
+    return doc
+
+
+def receive_status(inbox: Any, packet: edxml.StatusPacket) -> None:
+    """Interop status hook: a recipient's answer (15 / 16) to our take-back request."""
+    if packet.status_code not in ("15", "16"):
+        return
+    doc = db.session.execute(
+        sa.select(OutgoingDocument).join(Organization, OutgoingDocument.org_id == Organization.id)
+        .where(OutgoingDocument.document_id == packet.response_for.document_id,
+               Organization.code == inbox.to_code)).scalars().first()
+    if doc is None:
+        return
+    recipient = next((r for r in doc.recipients
+                      if r.org_code == packet.sender.organ_id and r.takeback == "requested"),
+                     None)
+    if recipient is None:
+        return  # a 15/16 about a revocation or an update: shown through the delivery status
+    accepted = packet.status_code == "15"
+    recipient.takeback = "accepted" if accepted else "refused"
+    recipient.takeback_answer = (packet.description or "")[:2000]
+    _event(None, doc, "takeback_accepted" if accepted else "takeback_refused", doc.status,
+           recipient.takeback_answer, recipient=recipient.org_code,
+           staff=" - ".join(filter(None, [packet.staff_department, packet.staff_name])))
+
+
+def update_recipients(actor: Any, doc: OutgoingDocument, *, add: list[str] | None = None,
+                      remove: list[str] | None = None, reason: str) -> OutgoingDocument:
+    """Change the recipients of a sent document (BussinessDocType 2, DocumentReceiver 1).
+
+    The update packet (ReceiverList: removed bodies type 0, added type 1) goes to the
+    remaining and the removed recipients; each added body gets the full document packet
+    (it receives the document as new). A removed body freezes its copy and answers 15.
+    """
+    require(actor, "outgoing.dispatch", doc)
+    workflow.check("update_recipients", doc.status)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Cần ghi lý do cập nhật nơi nhận.", details={"field": "reason"})
+    removed = _pick_recipients(doc, remove) if remove else []
+    existing = {r.org_code: r for r in doc.recipients}
+    add_codes = [c for c in ((c or "").strip() for c in add or []) if c]
+    for code in add_codes:
+        if code in existing and existing[code].active:
+            raise ValidationFailed(f"“{code}” đã là nơi nhận của văn bản.",
+                                   details={"field": "add", "code": code})
+        if code in existing:
+            raise Conflict(f"“{code}” đã bị loại khỏi nơi nhận; hãy ban hành văn bản thay thế "
+                           "để gửi lại.", details={"field": "add", "code": code})
+    added = resolve_recipients(add_codes, doc.org) if add_codes else []
+    if not added and not removed:
+        raise ValidationFailed("Chưa chọn nơi nhận cần thêm hoặc bỏ.", details={"field": "add"})
+    if len(active_recipients(doc)) - len(removed) + len(added) == 0:
+        raise ValidationFailed("Văn bản phải còn ít nhất một nơi nhận; hãy thu hồi văn bản.",
+                               details={"field": "remove"})
+    now = utcnow()
+    for recipient in removed:
+        recipient.removed_at = now
+    new_rows = [OutgoingRecipient(org_code=r.code, org_name=r.name, internal=r.internal,
+                                  added_at=now) for r in added]
+    doc.recipients.extend(new_rows)
+    db.session.flush()
+    added_codes = tuple(r.org_code for r in new_rows)
+    removed_codes = tuple(r.org_code for r in removed)
+    informed = [r for r in doc.recipients
+                if r not in new_rows and (r.active or r.removed_at == now)]
+    for recipient in informed:
+        interop.enqueue_packet(
+            packet=_packet(doc, recipient, business_doc_type=2, reason=reason,
+                           added=added_codes, removed=removed_codes, with_files=False),
+            message_type="edoc", from_code=doc.org.code, to_codes=[recipient.org_code],
+            document_id=doc.document_id, subject=f"Cập nhật nơi nhận: {doc.subject}",
+            source=("outgoing", doc.id))
+    for recipient in new_rows:
+        interop.enqueue_packet(
+            packet=_packet(doc, recipient), message_type="edoc", from_code=doc.org.code,
+            to_codes=[recipient.org_code], document_id=doc.document_id, subject=doc.subject,
+            source=("outgoing", doc.id))
+    entry = db.session.execute(sa.select(OutgoingRegisterEntry).where(
+        OutgoingRegisterEntry.document_id == doc.id)).scalar_one_or_none()
+    if entry is not None:
+        entry.recipients = "; ".join(r.org_name for r in active_recipients(doc))
+    _event(actor, doc, "update_recipients", doc.status, reason, added=list(added_codes),
+           removed=list(removed_codes))
+    return doc

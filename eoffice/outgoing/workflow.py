@@ -3,7 +3,9 @@
 ``draft`` → submit → ``in_review`` → approve → ``approved`` → sign → ``signed`` → issue →
 ``issued`` → send → ``sent``; ``return`` sends a document in review (or approved, when
 the leader returns instead of signing) back to the drafter as ``returned``, who edits and
-submits again. An issued or sent document can be ``revoked`` or ``replaced``. Confidential
+submits again. An issued or sent document can be ``revoked`` or ``replaced``; a sent one
+can be asked back from its recipients (``takeback``, status 13) or get its recipients
+changed (``update_recipients``, BussinessDocType 2) — both keep the state ``sent``. Confidential
 documents stop at ``issued``: they are never sent electronically.
 
 When the drafter's unit has a head (``head`` role), review runs in two stages inside
@@ -26,6 +28,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "send": (frozenset({"issued"}), "sent"),
     "revoke": (frozenset({"issued", "sent"}), "revoked"),
     "replace": (frozenset({"issued", "sent"}), "replaced"),
+    "takeback": (frozenset({"sent"}), ""),
+    "update_recipients": (frozenset({"sent"}), ""),
 }
 """action → (states it is allowed from, resulting state; "" keeps the state)."""
 
@@ -54,6 +58,10 @@ ACTION_LABELS = {
     "resend": "Gửi lại",
     "revoke": "Thu hồi",
     "replace": "Thay thế",
+    "takeback": "Đề nghị lấy lại văn bản",
+    "takeback_accepted": "Nơi nhận đồng ý cho lấy lại",
+    "takeback_refused": "Nơi nhận không đồng ý cho lấy lại",
+    "update_recipients": "Cập nhật nơi nhận",
 }
 
 
