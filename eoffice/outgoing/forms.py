@@ -79,6 +79,31 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Lý do thu hồi"), validators=[DataRequired(), Length(max=2000)])
 
 
+class _CodesField(SelectMultipleField):
+    """Organisation codes ticked on the page (checked against the document by the service)."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        """Any code: the service refuses those that are not valid for the document."""
+
+
+class TakebackForm(FlaskForm):
+    """The clerk asks the recipients to give a sent document back (status 13)."""
+
+    recipients = _CodesField(_l("Nơi nhận được đề nghị (để trống: tất cả)"),
+                             validators=[Optional()])
+    reason = TextAreaField(_l("Lý do đề nghị lấy lại"),
+                           validators=[DataRequired(), Length(max=2000)])
+
+
+class UpdateRecipientsForm(FlaskForm):
+    """The clerk adds and/or removes recipients of a sent document (update, type 2)."""
+
+    add = _CodesField(_l("Thêm nơi nhận"), validators=[Optional()])
+    remove = _CodesField(_l("Bỏ nơi nhận"), validators=[Optional()])
+    reason = TextAreaField(_l("Lý do cập nhật nơi nhận"),
+                           validators=[DataRequired(), Length(max=2000)])
+
+
 class ActionForm(FlaskForm):
     """A button with CSRF protection only."""
 

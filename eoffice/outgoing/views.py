@@ -37,6 +37,8 @@ from eoffice.outgoing.forms import (
     LayoutForm,
     PinForm,
     ReasonForm,
+    TakebackForm,
+    UpdateRecipientsForm,
 )
 from eoffice.outgoing.models import OutgoingDocument
 
@@ -184,13 +186,24 @@ def detail(doc_id: int):  # type: ignore[no-untyped-def]
         and not doc.is_confidential,
         "revoke": can(current_user, "outgoing.dispatch", doc)
         and workflow.allowed("revoke", doc.status),
+        "takeback": can(current_user, "outgoing.dispatch", doc)
+        and workflow.allowed("takeback", doc.status),
+        "update_recipients": can(current_user, "outgoing.dispatch", doc)
+        and workflow.allowed("update_recipients", doc.status),
     }
+    current = {r.org_code for r in doc.recipients}
+    addable = [(o.code, o.name) for o in org_queries.list_bodies()
+               if actions["update_recipients"] and o.code and o.is_active
+               and o.id != doc.org_id and o.code not in current]
     return render_template(
         "outgoing/detail.html", doc=doc, actions=actions, pages=pages,
         layout=service.layout_from_json(doc.layout_json),
         recipients=queries.recipient_statuses(doc) if doc.issued_at else None,
         comment_form=CommentForm(), pin_form=PinForm(), reason_form=ReasonForm(),
         action_form=ActionForm(), layout_form=LayoutForm(), edit_form=EditForm(),
+        takeback_form=TakebackForm(prefix="takeback"),
+        update_form=UpdateRecipientsForm(prefix="update"), addable=addable,
+        active_recipients=service.active_recipients(doc), replaces=queries.replaces_of(doc),
         refusal=service.CONFIDENTIAL_REFUSAL if doc.is_confidential else "")
 
 
@@ -279,6 +292,24 @@ def send(doc_id: int):  # type: ignore[no-untyped-def]
 def revoke(doc_id: int):  # type: ignore[no-untyped-def]
     return _post(doc_id, ReasonForm(), lambda d, f: service.revoke(
         current_user, d, reason=f.reason.data), _("Đã thu hồi văn bản."))
+
+
+@bp.post("/<int:doc_id>/takeback")
+@login_required
+def takeback(doc_id: int):  # type: ignore[no-untyped-def]
+    return _post(doc_id, TakebackForm(prefix="takeback"), lambda d, f: service.request_takeback(
+        current_user, d, reason=f.reason.data, recipients=f.recipients.data or None),
+        _("Đã gửi đề nghị lấy lại văn bản; chờ nơi nhận trả lời."))
+
+
+@bp.post("/<int:doc_id>/update-recipients")
+@login_required
+def update_recipients(doc_id: int):  # type: ignore[no-untyped-def]
+    return _post(doc_id, UpdateRecipientsForm(prefix="update"),
+                 lambda d, f: service.update_recipients(
+                     current_user, d, add=f.add.data or [], remove=f.remove.data or [],
+                     reason=f.reason.data),
+                 _("Đã cập nhật nơi nhận và gửi thông báo cập nhật."))
 
 
 @bp.post("/<int:doc_id>/resend/<int:message_id>")
