@@ -29,9 +29,15 @@ def prepare(app: Flask) -> None:
 
     upgrade_database()
     with unit_of_work():
-        if seed_demo():
-            print("Đã nạp dữ liệu mẫu tỉnh Kiên Giang. / Demo data loaded.", flush=True)
+        seeded = seed_demo()
     prepare_demo_hub(app)
+    if seeded:
+        from eoffice.incoming.demo import seed_incoming_demo
+
+        # an urgent directive on its way to TP Rạch Giá, and a paper document there
+        with unit_of_work():
+            seed_incoming_demo()
+        print("Đã nạp dữ liệu mẫu tỉnh Kiên Giang. / Demo data loaded.", flush=True)
     # End this context's transaction: on SQLite an open one holds the write lock.
     db.session.remove()
 
