@@ -136,7 +136,7 @@ class CachedKeyTimeStamper(DummyTimeStamper):
         if key is None:
             key = serialization.load_der_private_key(self.tsa_key.dump(), password=None)
             if not isinstance(key, RSAPrivateKey):
-                raise NotImplementedError("The in-process TSA is RSA-only.")
+                raise TypeError("the in-process TSA signs with an RSA key only")
             self._cached_key = key
         hash_algo = get_pyca_cryptography_hash(md_algorithm)
         from cryptography.hazmat.primitives import hashes

@@ -26,6 +26,7 @@ effect within :data:`CHECK_TTL`. Failed checks are never remembered, and validat
 
 from __future__ import annotations
 
+import abc
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Hashable, Iterable
@@ -56,12 +57,12 @@ from pyhanko_certvalidator.util import get_ocsp_urls, get_relevant_crl_dps, issu
 Router = Callable[[str, bytes | None], bytes | None]
 
 
-class RevocationSource:
+class RevocationSource(abc.ABC):
     """Strategy deciding whether and how validation data is fetched."""
 
+    @abc.abstractmethod
     def fetcher_backend(self) -> FetcherBackend | None:
         """The backend to fetch with, or ``None`` to use embedded data only."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)

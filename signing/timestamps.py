@@ -8,6 +8,7 @@ and the all-in-one server do not call themselves over HTTP.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 from dataclasses import dataclass, field
 
@@ -17,16 +18,16 @@ from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
 
-class TimestampSource:
+class TimestampSource(abc.ABC):
     """Strategy producing the pyHanko ``TimeStamper`` used for one signing operation."""
 
+    @abc.abstractmethod
     def timestamper(self) -> TimeStamper:
         """The time-stamper to use."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def describe(self) -> str:
         """A short description for error messages."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
