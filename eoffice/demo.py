@@ -15,7 +15,7 @@ from flask import current_app
 from eoffice.auth import service as auth_service
 from eoffice.auth.models import User
 from eoffice.core.permissions import SYSTEM
-from eoffice.core.storage import FileStore
+from eoffice.core.storage import FileStore, file_store
 from eoffice.documents.keys import DEMO_PIN, issue_body_key, issue_person_key
 from eoffice.extensions import db
 from eoffice.orgs import service as org_service
@@ -98,7 +98,7 @@ def seed_demo(*, force: bool = False) -> bool:
     """Create the demo tree and accounts; ``False`` if users already exist."""
     if not force and db.session.execute(sa.select(User.id).limit(1)).first():
         return False
-    store = FileStore(current_app.config["STORAGE_DIR"])
+    store = file_store()
     password = current_app.config["DEMO_PASSWORD"]
 
     def body(code: str, name: str, short: str, tier: str, parent: Organization | None,

@@ -25,6 +25,7 @@ from eoffice.api.schemas import (
 )
 from eoffice.auth import service as auth_service
 from eoffice.auth.models import User
+from eoffice.auth.views import login_failed, login_rate_limit
 from eoffice.core.errors import Unauthorized
 from eoffice.core.permissions import require
 from eoffice.core.uow import unit_of_work
@@ -44,6 +45,11 @@ def token_required(view: Any) -> Any:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def page_args(query: dict[str, Any]) -> tuple[int, int]:
+    """``(page, per_page)`` from a paged query, clamped to 1 ≤ page and 1 ≤ per_page ≤ 200."""
+    return max(query["page"], 1), min(max(query["per_page"], 1), 200)
 
 
 def org_out(org: Organization) -> dict[str, Any]:
@@ -72,15 +78,8 @@ def user_out(user: User) -> dict[str, Any]:
     }
 
 
-def _failed_token_request() -> bool:
-    from flask import g
-
-    return bool(g.get("login_failed"))
-
-
 @bp.post("/auth/token")
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"],
-               deduct_when=lambda response: _failed_token_request())
+@limiter.limit(login_rate_limit, deduct_when=lambda response: login_failed())
 @bp.input(TokenIn, arg_name="data")
 @bp.output(TokenOut, status_code=201)
 def create_token(data: dict[str, Any]) -> Any:
@@ -187,7 +186,7 @@ def retire_org(code: str, data: dict[str, Any]) -> Any:
 @bp.output(UserPage)
 def list_users(query: dict[str, Any]) -> Any:
     """Accounts the caller may see (their body; an admin's subtree)."""
-    page, per_page = max(query["page"], 1), min(max(query["per_page"], 1), 200)
+    page, per_page = page_args(query)
     stmt = org_queries.visible_users_query(current_user)
     total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar()
     users = db.session.execute(

@@ -13,7 +13,7 @@ from flask import Response, request
 from flask_login import current_user
 
 from eoffice.api import bp
-from eoffice.api.accounts import token_required
+from eoffice.api.accounts import page_args, token_required
 from eoffice.api.schemas import Page
 from eoffice.core.errors import NotFound, ValidationFailed
 from eoffice.core.permissions import can, require
@@ -211,7 +211,7 @@ def document_out(doc: IncomingDocument, actor: Any, *, full: bool = True) -> dic
 def list_incoming(query: dict[str, Any]) -> Any:
     """Incoming documents the caller may see, newest (and most urgent) first."""
     require(current_user, "incoming.list", current_user.org)
-    page, per_page = max(query["page"], 1), min(max(query["per_page"], 1), 200)
+    page, per_page = page_args(query)
     rows, total = queries.list_documents(current_user, status=query["status"], q=query["q"],
                                          page=page, per_page=per_page)
     return {"items": [document_out(d, current_user, full=False) for d in rows], "total": total,

@@ -20,7 +20,7 @@ from flask import Response, request
 from flask_login import current_user
 
 from eoffice.api import bp
-from eoffice.api.accounts import token_required
+from eoffice.api.accounts import page_args, token_required
 from eoffice.core.errors import BadRequest, ValidationFailed
 from eoffice.core.uow import unit_of_work
 from eoffice.outgoing import queries, service
@@ -303,7 +303,7 @@ def create_outgoing() -> Any:
 @bp.output(OutgoingPage)
 def list_outgoing(query: dict[str, Any]) -> Any:
     """Outgoing documents of the caller's body (paged), optionally by state."""
-    page, per_page = max(query["page"], 1), min(max(query["per_page"], 1), 200)
+    page, per_page = page_args(query)
     if query["status"] in ("", "issued"):
         docs, total = queries.issued(current_user, q=query["q"], page=page, per_page=per_page)
     else:

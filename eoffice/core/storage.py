@@ -69,3 +69,10 @@ class FileStore:
     def exists(self, digest: str) -> bool:
         """Whether a blob with this digest is stored."""
         return self._path(digest).exists()
+
+
+def file_store() -> FileStore:
+    """The configured store of the current app (``STORAGE_DIR``)."""
+    from flask import current_app
+
+    return FileStore(current_app.config["STORAGE_DIR"])

@@ -18,7 +18,7 @@ from flask import current_app
 
 import signing
 from eoffice.core.errors import ValidationFailed
-from eoffice.core.storage import FileStore
+from eoffice.core.storage import file_store as _store
 from eoffice.documents.models import SigningKey
 from eoffice.extensions import db
 
@@ -68,10 +68,6 @@ def verify_pdf(data: bytes) -> dict[str, Any]:
     except signing.errors.PdfReadError as exc:
         raise ValidationFailed(f"Tệp không phải là PDF đọc được: {exc.message_vi}") from None
     return report.to_dict()
-
-
-def _store() -> FileStore:
-    return FileStore(current_app.config["STORAGE_DIR"])
 
 
 def body_key_pin() -> str:

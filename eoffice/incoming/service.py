@@ -44,7 +44,7 @@ from eoffice.core.errors import (
     ValidationFailed,
 )
 from eoffice.core.permissions import can, require
-from eoffice.core.storage import FileStore
+from eoffice.core.storage import file_store as store
 from eoffice.documents import keys, numbering
 from eoffice.extensions import db
 from eoffice.incoming import policy
@@ -107,11 +107,6 @@ def _transition(doc: IncomingDocument, action: str) -> None:
 def today(now: datetime | None = None) -> date:
     """The date in Vietnam (deadlines and số đến years are local dates)."""
     return (now or utcnow()).astimezone(VN).date()
-
-
-def store() -> FileStore:
-    """The content-addressed store."""
-    return FileStore(current_app.config["STORAGE_DIR"])
 
 
 def link(doc: IncomingDocument) -> str:

@@ -32,7 +32,7 @@ from eoffice.audit import service as audit
 from eoffice.core.db import utcnow
 from eoffice.core.errors import Conflict, NotFound
 from eoffice.core.permissions import require
-from eoffice.core.storage import FileStore
+from eoffice.core.storage import file_store as store
 from eoffice.core.uow import after_commit, unit_of_work
 from eoffice.extensions import db
 from eoffice.interop import edxml
@@ -85,11 +85,6 @@ def packet_signer(org_code: str) -> edxml.PacketSigner | None:
 
 # Parsed packet signers per PKCS#12 digest (immutable content, so safe to keep).
 _SIGNERS: dict[str, edxml.PacketSigner] = {}
-
-
-def store() -> FileStore:
-    """The content-addressed store packets are kept in."""
-    return FileStore(current_app.config["STORAGE_DIR"])
 
 
 # ---------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from eoffice.core.errors import (
     ValidationFailed,
 )
 from eoffice.core.permissions import require
-from eoffice.core.storage import FileStore
+from eoffice.core.storage import file_store as store
 from eoffice.documents import keys, numbering
 from eoffice.extensions import db
 from eoffice.interop import edxml
@@ -77,11 +77,6 @@ CONFIDENTIAL_REFUSAL = (
     "phạm vi gửi, nhận văn bản điện tử (QĐ 28/2018/QĐ-TTg; Luật Bảo vệ bí mật nhà nước "
     "29/2018/QH14). Hãy gửi bản giấy theo chế độ mật."
 )
-
-
-def store() -> FileStore:
-    """The content-addressed store holding every PDF version."""
-    return FileStore(current_app.config["STORAGE_DIR"])
 
 
 # ---------------------------------------------------------------------------------------
