@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
+from werkzeug.wrappers import Response
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -47,6 +51,28 @@ def live_server(live_app: Any) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def live_hub(live_app: Any) -> Iterator[Any]:
+    """The live app connected to an in-process hub listing every demo body."""
+    from eoffice.hub import create_hub_app
+    from eoffice.interop.demo import credentials_path, prepare_demo_hub
+
+    saved = {k: live_app.config.get(k) for k in ("HUB_SYSTEM_ID", "HUB_SECRET")}
+    with live_app.app_context():
+        prepare_demo_hub(live_app)
+    creds = json.loads(credentials_path(live_app).read_text())["installation"]
+    hub_app = create_hub_app({"HUB_DATABASE_URL": live_app.config["HUB_DATABASE_URL"],
+                              "TESTING": True})
+    wsgi = DispatcherMiddleware(Response("not found", status=404), {"/hub": hub_app})
+    live_app.config.update(HUB_SYSTEM_ID=creds["systemid"], HUB_SECRET=creds["secret"])
+    live_app.extensions["hub_transport"] = httpx.WSGITransport(app=wsgi)
+    yield live_app
+    live_app.extensions.pop("hub_transport")
+    live_app.config.update(saved)
+    credentials_path(live_app).unlink()
+    hub_app.extensions["hub"].engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from browser_steps import sign_in, sign_out
 from fpdf import FPDF
 
 import signing
@@ -68,19 +69,6 @@ def _arrive_now(app, number: str) -> tuple[int, str]:
             result = doc.id, doc.document_id
         db.session.remove()
     return result
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "demo12345")
-    page.click(".login button[type=submit]")
-    page.wait_for_selector(".who-name")
-
-
-def sign_out(page) -> None:
-    page.click("text=Đăng xuất")
-    page.wait_for_selector("#username")
 
 
 def test_directive_received_registered_assigned_completed(page, live_server, live_app):

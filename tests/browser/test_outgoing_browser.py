@@ -10,16 +10,12 @@ recipients "sent".
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.wrappers import Response
+from browser_steps import compose_directive, sign_in, sign_out
 
 from eoffice.demo import DISTRICTS
 
@@ -27,65 +23,7 @@ pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SUBJECT = "Về tăng cường kỷ luật, kỷ cương hành chính năm 2026"
-BODY = ("Để chấn chỉnh kỷ luật, kỷ cương hành chính, Chủ tịch Ủy ban nhân dân tỉnh chỉ thị:\n"
-        "1. Thủ trưởng các cơ quan, đơn vị quán triệt, thực hiện nghiêm Chỉ thị này.\n"
-        "2. Báo cáo kết quả thực hiện về Văn phòng Ủy ban nhân dân tỉnh trước ngày 15/12.")
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def live_hub(live_app: Any) -> Iterator[Any]:
-    """The live app connected to an in-process hub listing every demo body."""
-    from eoffice.hub import create_hub_app
-    from eoffice.interop.demo import credentials_path, prepare_demo_hub
-
-    saved = {k: live_app.config.get(k) for k in ("HUB_SYSTEM_ID", "HUB_SECRET")}
-    with live_app.app_context():
-        prepare_demo_hub(live_app)
-    creds = json.loads(credentials_path(live_app).read_text())["installation"]
-    hub_app = create_hub_app({"HUB_DATABASE_URL": live_app.config["HUB_DATABASE_URL"],
-                              "TESTING": True})
-    wsgi = DispatcherMiddleware(Response("not found", status=404), {"/hub": hub_app})
-    live_app.config.update(HUB_SYSTEM_ID=creds["systemid"], HUB_SECRET=creds["secret"])
-    live_app.extensions["hub_transport"] = httpx.WSGITransport(app=wsgi)
-    yield live_app
-    live_app.extensions.pop("hub_transport")
-    live_app.config.update(saved)
-    credentials_path(live_app).unlink()
-    hub_app.extensions["hub"].engine.dispose()
-
-
-def sign_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "demo12345")
-    page.click(".login button[type=submit]")
-    page.wait_for_selector(".who-name")
-
-
-def sign_out(page: Any) -> None:
-    page.click("text=Đăng xuất")
-    page.wait_for_selector("#username")
-
-
-def compose_directive(page: Any, base: str, subject: str = SUBJECT, shot: str = "") -> int:
-    """Fill the new-draft form as the specialist; return the new draft's id."""
-    page.goto(f"{base}/outgoing/new")
-    page.select_option("#doc_type", "CT")
-    page.select_option("#signer", "lanhdao.tinh")
-    page.fill("#subject", subject)
-    page.check("#all-district")
-    assert page.inner_text("#recipients-count") == "(đã chọn 15 cơ quan)"
-    page.fill("#body", BODY)
-    if shot:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
-    page.click("button:has-text('Lưu dự thảo')")
-    page.wait_for_selector(".flash-success")
-    assert "Đã tạo dự thảo." in page.inner_text(".flash-success")
-    match = re.search(r"/outgoing/(\d+)$", page.url)
-    assert match, page.url
-    return int(match.group(1))
 
 
 def no_horizontal_overflow(page: Any) -> int:
@@ -110,7 +48,7 @@ def test_directive_from_specialist_through_leader_and_clerk_to_15_districts(
     boxes = page.locator("input[name=recipients][data-tier=district]")
     page.goto(f"{base}/outgoing/new")
     assert boxes.count() == 15
-    doc_id = compose_directive(page, base, shot="outgoing-new-directive.png")
+    doc_id = compose_directive(page, base, SUBJECT, shot="outgoing-new-directive.png")
     assert page.inner_text("#doc-status") == "Dự thảo"
     assert preview_loaded(page)
     page.click("button:has-text('Trình duyệt')")
@@ -175,7 +113,8 @@ def test_directive_from_specialist_through_leader_and_clerk_to_15_districts(
     assert listing is not None and listing.ok
     assert code in page.inner_text("table")
     # one badge per delivery state with its count (the names in its tooltip)
-    assert page.locator("td.delivery .badge").all_inner_texts() == ["Đã gửi lên trục: 15"]
+    row = page.locator("tr", has_text=SUBJECT)
+    assert row.locator("td.delivery .badge").all_inner_texts() == ["Đã gửi lên trục: 15"]
 
     # the same record through the API: 15 recipients "sent"
     token = page.request.post(f"{base}/api/v1/auth/token",
