@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from fpdf import FPDF
 
 from eoffice.core.errors import BadRequest, Conflict, InvalidTransition, NotFound, PermissionDenied
 from eoffice.core.permissions import can
@@ -18,73 +15,9 @@ from eoffice.incoming.distribution import IncomingDistribution
 from eoffice.notifications.models import Notification
 
 
-def plain_pdf() -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="Cong van ve viec to chuc hoi nghi")
-    return bytes(pdf.output())
-
-
-@dataclass
-class Body:
-    org: Any
-    unit_vp: Any
-    unit_nv: Any
-    clerk: Any
-    leader: Any
-    vp1: Any
-    vp2: Any
-    nv1: Any
-    other: Any
-    other_body: Any
-    other_clerk: Any
-    other_person: Any
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    from argon2 import PasswordHasher
-
-    from eoffice.auth import service as auth_service
-
-    monkeypatch.setattr(auth_service, "_hasher",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
-@pytest.fixture
-def body(make_org: Callable[..., Any], make_user: Callable[..., Any]) -> Body:
-    province = make_org(name="UBND tỉnh thử")
-    org = make_org(tier="district", parent=province, name="UBND thành phố thử")
-    vp = make_org(tier="unit", parent=org, name="Văn phòng", short_name="VP")
-    nv = make_org(tier="unit", parent=org, name="Phòng Nội vụ", short_name="NV")
-    other_body = make_org(tier="district", parent=province, name="UBND huyện khác")
-    return Body(
-        org=org, unit_vp=vp, unit_nv=nv,
-        clerk=make_user("clerk", org=org, username="d.clerk"),
-        leader=make_user("leader", org=org, username="d.leader"),
-        vp1=make_user("specialist", org=org, unit=vp, username="d.vp1", full_name="An VP"),
-        vp2=make_user("specialist", org=org, unit=vp, username="d.vp2", full_name="Bình VP"),
-        nv1=make_user("specialist", org=org, unit=nv, username="d.nv1", full_name="Chi NV"),
-        other=make_user("specialist", org=org, username="d.other"),
-        other_body=other_body,
-        other_clerk=make_user("clerk", org=other_body, username="x.clerk"),
-        other_person=make_user("specialist", org=other_body, username="x.person"),
-    )
-
-
-def paper(b: Body, *, register: bool = True) -> Any:
-    doc = service.intake_paper(b.clerk, b.org, service.PaperMeta(
-        issuer_name="Sở Nội vụ", subject="Về việc tổ chức hội nghị cải cách hành chính",
-        number="12", notation="SNV-VP"), [("cv.pdf", plain_pdf())])
-    if register:
-        service.register(b.clerk, doc)
-    return doc
-
-
-def test_unit_expands_to_its_members_at_send_time(body: Body,
-                                                                  make_user: Any) -> None:
-    doc = paper(body)
+def test_unit_expands_to_its_members_at_send_time(body: Any, paper: Any,
+                                                  make_user: Any) -> None:
+    doc = paper()
     rows = distribution.distribute(body.clerk, doc, units=["NV", body.unit_vp.id],
                                    users=["d.other"], note="Để biết và theo dõi")
     got = {r.user.username: (r.unit.short_name if r.unit else None) for r in rows}
@@ -100,8 +33,8 @@ def test_unit_expands_to_its_members_at_send_time(body: Body,
     assert all(n.link == f"/incoming/{doc.id}" for n in notes)
 
 
-def test_sending_again_adds_only_new_people(body: Body) -> None:
-    doc = paper(body)
+def test_sending_again_adds_only_new_people(body: Any, paper: Any) -> None:
+    doc = paper()
     distribution.distribute(body.clerk, doc, users=["d.vp1"])
     rows = distribution.distribute(body.leader, doc, units=["VP"])
     assert [r.user.username for r in rows] == ["d.vp2"]
@@ -111,8 +44,8 @@ def test_sending_again_adds_only_new_people(body: Body) -> None:
                               ).scalar_one() == 2
 
 
-def test_read_on_open_and_by_button_and_the_clerk_sees_who_has_not(body: Body) -> None:
-    doc = paper(body)
+def test_read_on_open_and_by_button_and_the_clerk_sees_who_has_not(body: Any, paper: Any) -> None:
+    doc = paper()
     distribution.distribute(body.clerk, doc, users=["d.vp1", "d.vp2", "d.nv1"])
     assert distribution.unread_count(body.vp1) == 1
     assert distribution.mark_opened(body.vp1, doc) is True
@@ -138,8 +71,8 @@ def test_read_on_open_and_by_button_and_the_clerk_sees_who_has_not(body: Body) -
         distribution.distribution_of(body.vp1, doc)
 
 
-def test_recipient_gains_view_and_nobody_else_does(body: Body) -> None:
-    doc = paper(body)
+def test_recipient_gains_view_and_nobody_else_does(body: Any, paper: Any) -> None:
+    doc = paper()
     before = {u.username: can(u, "incoming.view", doc)
               for u in (body.vp1, body.vp2, body.nv1, body.other, body.other_clerk,
                         body.other_person)}
@@ -170,8 +103,8 @@ def test_recipient_gains_view_and_nobody_else_does(body: Body) -> None:
     assert distribution.to_inform(body.vp2) == ([], 0)
 
 
-def test_moving_to_another_body_ends_the_access(body: Body) -> None:
-    doc = paper(body)
+def test_moving_to_another_body_ends_the_access(body: Any, paper: Any) -> None:
+    doc = paper()
     distribution.distribute(body.clerk, doc, users=["d.vp1"])
     body.vp1.org_id, body.vp1.unit_id = body.other_body.id, None
     db.session.flush()
@@ -180,8 +113,8 @@ def test_moving_to_another_body_ends_the_access(body: Body) -> None:
     assert distribution.to_inform(body.vp1)[1] == 0
 
 
-def test_only_a_registered_open_document_is_distributed(body: Body) -> None:
-    doc = paper(body, register=False)
+def test_only_a_registered_open_document_is_distributed(body: Any, paper: Any) -> None:
+    doc = paper(register=False)
     with pytest.raises(InvalidTransition, match="chưa vào sổ"):
         distribution.distribute(body.clerk, doc, users=["d.vp1"])
     service.refuse(body.clerk, doc, "Gửi nhầm nơi nhận")
@@ -190,8 +123,8 @@ def test_only_a_registered_open_document_is_distributed(body: Body) -> None:
     assert db.session.execute(sa.select(IncomingDistribution)).first() is None
 
 
-def test_bad_recipients_are_refused_and_nothing_is_written(body: Body) -> None:
-    doc = paper(body)
+def test_bad_recipients_are_refused_and_nothing_is_written(body: Any, paper: Any) -> None:
+    doc = paper()
     cases = [
         ({"users": ["nobody"]}, BadRequest),
         ({"units": ["XYZ"]}, BadRequest),
@@ -219,8 +152,8 @@ def test_bad_recipients_are_refused_and_nothing_is_written(body: Body) -> None:
     assert db.session.execute(sa.select(IncomingDistribution)).first() is None
 
 
-def test_only_clerk_and_leader_distribute(body: Body) -> None:
-    doc = paper(body)
+def test_only_clerk_and_leader_distribute(body: Any, paper: Any) -> None:
+    doc = paper()
     for person in (body.vp1, body.other, body.other_clerk):
         assert not can(person, "incoming.distribute", doc)
         with pytest.raises(PermissionDenied):
