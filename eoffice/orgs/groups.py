@@ -391,7 +391,11 @@ def choose_for_draft(actor: Any, doc: Any, refs: list[Any] | None) -> list[Recip
     by the actor and stand for at least one body today."""
     chosen: list[RecipientGroup] = []
     for ref in refs or []:
-        group = get_group(ref)
+        try:
+            group = get_group(ref)
+        except NotFound:
+            raise ValidationFailed("Không tìm thấy nhóm nơi nhận.", details={
+                "field": "recipient_groups", "group": str(ref)}) from None
         require(actor, "groups.use", group)
         if group not in chosen:
             chosen.append(group)
