@@ -243,3 +243,18 @@ def test_admin_pages_manage_groups(tree: None, client: Any, login: Any) -> None:
     assert answer.status_code == 302
     db.session.refresh(group)
     assert group.active is False
+
+
+def test_compose_form_offers_groups(tree: None, client: Any, login: Any) -> None:
+    login("chuyenvien.tinh")
+    form = client.get("/outgoing/new").get_data(as_text=True)
+    assert 'name="recipient_groups" value="ubnd-cap-huyen"' in form
+    answer = client.post("/outgoing/new", data={
+        "csrf_token": csrf_from(form), "doc_type": "CV", "subject": "Về việc báo cáo quý IV",
+        "signer": "lanhdao.tinh", "authority": "TM.", "urgency": "", "confidentiality": "",
+        "mode": "compose", "body": "Đề nghị các địa phương báo cáo.",
+        "recipient_groups": ["ubnd-cap-huyen", "cac-so"]})
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert 'id="recipient-groups"' in page
+    assert "Tất cả UBND cấp huyện" in page and "Các sở, ban, ngành tỉnh" in page
