@@ -102,7 +102,8 @@ def can_see_distribution(actor: Any, doc: Any) -> bool:
 # sending
 
 
-def _units_of(body: Organization) -> list[Organization]:
+def units_of(body: Organization) -> list[Organization]:
+    """The internal units of ``body`` (at any depth)."""
     rows = db.session.execute(
         sa.select(Organization).where(Organization.tier_key == "unit")).scalars()
     return [u for u in rows if u.body.id == body.id]
@@ -121,7 +122,7 @@ def _find_unit(spec: Any, body: Organization) -> Organization:
         unit = db.session.execute(sa.select(Organization).where(
             Organization.code == text)).scalar_one_or_none()
     if unit is None:
-        unit = next((u for u in _units_of(body)
+        unit = next((u for u in units_of(body)
                      if u.short_name.casefold() == text.casefold()), None)
     if unit is None or unit.tier_key != "unit":
         raise BadRequest("Không tìm thấy đơn vị nhận.", details={"field": "units",

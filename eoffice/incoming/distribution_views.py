@@ -30,7 +30,7 @@ bp = Blueprint("distribution", __name__, url_prefix="/incoming")
 def _form_for(doc: IncomingDocument) -> DistributeForm:
     form = DistributeForm(prefix="distribute")
     form.units.choices = [SelectChoice(str(u.id), u.name)
-                          for u in sorted(distribution._units_of(doc.org), key=lambda u: u.name)]
+                          for u in sorted(distribution.units_of(doc.org), key=lambda u: u.name)]
     people = db.session.execute(sa.select(User).where(
         User.org_id == doc.org_id, User.active.is_(True)).order_by(User.full_name)).scalars()
     form.users.choices = [SelectChoice(u.username, u.full_name + (" — " + u.title
