@@ -30,7 +30,7 @@ class DistributeIn(Schema):
     note = String(load_default="", validate=Length(max=2000))
 
 
-class RecipientOut(Schema):
+class DistributedToOut(Schema):
     user = String()
     full_name = String()
     title = String()
@@ -46,7 +46,7 @@ class DistributionOut(Schema):
     total = Integer()
     read = Integer()
     unread = Integer()
-    recipients = List(Nested(RecipientOut))
+    recipients = List(Nested(DistributedToOut))
 
 
 class ReadOut(Schema):
@@ -80,7 +80,7 @@ class OrgRefOut(Schema):
     name = String()
 
 
-class NoteOut(Schema):
+class GroupNoteOut(Schema):
     kind = String(metadata={"description": "replaced, skipped, ancestor_replaced, "
                                            "ancestor_retired"})
     org = String()
@@ -98,7 +98,7 @@ class GroupOut(Schema):
     members = List(String(), metadata={"description": "codes of a static group"})
     resolution = List(Nested(OrgRefOut), metadata={"description": "the bodies it stands "
                                                                   "for today"})
-    notes = List(Nested(NoteOut))
+    notes = List(Nested(GroupNoteOut))
 
 
 class GroupPage(Page):
