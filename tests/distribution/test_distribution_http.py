@@ -136,3 +136,11 @@ def test_web_distribute_bad_input_is_flashed(body: Any, paper: Any, client: Any,
         "csrf_token": csrf_from(page), "distribute-users": ["d.vp1"]}, follow_redirects=True)
     assert "Văn bản chưa vào sổ, chưa phân phối được." in answer.get_data(as_text=True)
     assert db.session.execute(sa.select(IncomingDistribution)).first() is None
+
+
+def test_openapi_lists_the_distribution_and_group_calls(client: Any) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path in ("/api/v1/incoming/{doc_id}/distribute", "/api/v1/incoming/{doc_id}/distribution",
+                 "/api/v1/incoming/{doc_id}/read", "/api/v1/incoming/to-inform",
+                 "/api/v1/recipient-groups"):
+        assert path in spec["paths"], path
