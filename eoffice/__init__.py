@@ -89,9 +89,11 @@ def _import_models() -> None:
     import eoffice.audit.models  # noqa: F401
     import eoffice.auth.models  # noqa: F401
     import eoffice.documents.models  # noqa: F401
+    import eoffice.incoming.distribution  # noqa: F401
     import eoffice.incoming.models  # noqa: F401
     import eoffice.interop.models  # noqa: F401
     import eoffice.notifications.models  # noqa: F401
+    import eoffice.orgs.groups  # noqa: F401
     import eoffice.orgs.models  # noqa: F401
     import eoffice.outgoing.models  # noqa: F401
 
@@ -113,7 +115,9 @@ def _register_blueprints(app: APIFlask) -> None:
     from eoffice.auth.views import bp as auth_bp
     from eoffice.core.views import bp as core_bp
     from eoffice.documents.pki_views import bp as pki_bp
+    from eoffice.incoming.distribution_views import bp as distribution_bp
     from eoffice.incoming.views import bp as incoming_bp
+    from eoffice.orgs.group_views import bp as groups_bp
     from eoffice.orgs.views import bp as orgs_bp
     from eoffice.outgoing.views import bp as outgoing_bp
 
@@ -125,6 +129,8 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(pki_bp)
     app.register_blueprint(incoming_bp)
     app.register_blueprint(outgoing_bp)
+    app.register_blueprint(distribution_bp)
+    app.register_blueprint(groups_bp)
 
     from eoffice.extensions import csrf
 

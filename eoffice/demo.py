@@ -137,4 +137,25 @@ def seed_demo(*, force: bool = False) -> bool:
             user.signature_image = store.put(make_signature_png(full_name))
             issue_person_key(user, DEMO_PIN)
     db.session.flush()
+    _seed_recipient_groups(province, rach_gia)
     return True
+
+
+# Recipient groups stored as rules over the tree (eoffice.orgs.groups): slug, name, rule.
+RECIPIENT_GROUPS = [
+    ("ubnd-cap-huyen", "Tất cả UBND cấp huyện", {"tier": "district", "short_name": "UBND"}),
+    ("xa-phuong-rach-gia", "Tất cả xã, phường của TP Rạch Giá",
+     {"tier": "commune", "ancestor": "rach_gia"}),
+    ("cac-so", "Các sở, ban, ngành tỉnh", {"tier": "department", "name_prefix": "Sở "}),
+]
+
+
+def _seed_recipient_groups(province: Organization, rach_gia: Organization) -> None:
+    from eoffice.orgs import groups
+
+    for slug, name, rule in RECIPIENT_GROUPS:
+        groups.create_group(SYSTEM, groups.GroupSpec(
+            name=name, slug=slug, kind="rule", tier=rule["tier"],
+            ancestor=rach_gia if rule.get("ancestor") == "rach_gia" else None,
+            short_name=rule.get("short_name", ""), name_prefix=rule.get("name_prefix", "")),
+            owner=province)

@@ -23,6 +23,7 @@ from eoffice.api import bp
 from eoffice.api.accounts import page_args, token_required
 from eoffice.core.errors import BadRequest, ValidationFailed
 from eoffice.core.uow import unit_of_work
+from eoffice.orgs import groups
 from eoffice.outgoing import queries, service
 from eoffice.outgoing.models import OutgoingDocument
 
@@ -172,6 +173,9 @@ class OutgoingOut(Schema):
     replaces = Integer(allow_none=True, metadata={
         "description": "id of the earlier document this one replaced"})
     recipients = List(Nested(RecipientOut))
+    recipient_groups = List(Dict(), metadata={
+        "description": "groups chosen on the draft: {id, slug, name, resolved_at, resolved "
+                       "(codes at issue time), notes}"})
     attachments = List(Nested(AttachmentOut))
     versions = List(Nested(VersionOut))
     history = List(Nested(EventOut))
@@ -220,6 +224,7 @@ def record(doc: OutgoingDocument) -> dict[str, Any]:
         "replaced_by": doc.replaced_by_id,
         "replaces": getattr(queries.replaces_of(doc), "id", None),
         "recipients": queries.recipient_statuses(doc),
+        "recipient_groups": groups.choices_out(doc),
         "attachments": [{"id": a.id, "name": a.name, "size": a.size,
                          "sealed": bool(a.sealed_digest)} for a in doc.attachments],
         "versions": [{"seq": v.seq, "reason": v.reason, "digest": v.digest, "size": v.size,
@@ -250,7 +255,14 @@ def _create_args(meta: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(recipients, list):
         raise ValidationFailed("recipients phải là danh sách mã cơ quan.",
                                details={"field": "recipients"})
+    groups = meta.get("recipient_groups") or []
+    if isinstance(groups, str | int):
+        groups = [groups]
+    if not isinstance(groups, list):
+        raise ValidationFailed("recipient_groups phải là danh sách mã hoặc số hiệu nhóm nơi nhận.",
+                               details={"field": "recipient_groups"})
     return {
+        "recipient_groups": [str(g) for g in groups],
         "doc_type": str(meta.get("doc_type") or ""), "subject": str(meta.get("subject") or ""),
         "recipients": [str(r) for r in recipients], "signer": str(meta.get("signer") or ""),
         "urgency": str(meta.get("urgency") or ""),

@@ -28,6 +28,7 @@ bp = Blueprint("core", __name__)
 NAV = (
     ("core.index", _l("Trang chủ"), None),
     ("incoming.index", _l("Văn bản đến"), None),
+    ("distribution.to_inform", _l("Văn bản để biết"), None),
     ("outgoing.index", _l("Văn bản đi"), None),
     ("outgoing.drafts", _l("Dự thảo"), ("specialist", "head", "leader")),
     ("reports.index", _l("Thống kê"), ("leader", "clerk", "admin", "head")),

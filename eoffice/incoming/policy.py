@@ -4,7 +4,8 @@
   body, takes in paper documents, registers or refuses, answers take-back requests.
 * The body's leaders see all of the body's incoming documents and direct them.
 * A unit head sees what is assigned to the unit (or its people) and re-assigns inside it.
-* Everyone else sees only what they are assigned (lead, cooperate or inform).
+* Everyone else sees only what they are assigned (lead, cooperate or inform), or what
+  the clerk distributed to them to inform (``incoming.distribution``).
 * Only the lead (the lead person, the head of the lead unit, or whoever that head
   re-assigned the lead to) completes; lead and cooperating handlers report progress.
 Nobody outside the receiving body sees anything of it.
@@ -53,10 +54,15 @@ def assignments_of(actor: Any, doc: Any, roles: tuple[str, ...] = ("lead", "coop
 
 @rule("incoming.view")
 def can_view(actor: Any, doc: Any) -> bool:
-    """Clerk and leaders of the body see all; others what they are assigned."""
+    """Clerk and leaders of the body see all; others what they are assigned or what was
+    distributed to them (inside the body only)."""
     if is_clerk(actor, doc) or is_leader(actor, doc):
         return True
-    return bool(assignments_of(actor, doc))
+    if assignments_of(actor, doc):
+        return True
+    from eoffice.incoming.distribution import is_recipient  # the module imports this one
+
+    return is_recipient(actor, doc)
 
 
 @rule("incoming.list")

@@ -22,7 +22,9 @@ def fold(text: str) -> str:
 
 def visible_query(actor: Any) -> sa.Select[Any]:
     """Documents ``actor`` may see: the body's register for its clerk and leaders,
-    otherwise only what they (or the unit they head) are assigned."""
+    otherwise only what they (or the unit they head) are assigned or were sent to inform."""
+    from eoffice.incoming.distribution import IncomingDistribution
+
     stmt = sa.select(IncomingDocument).where(IncomingDocument.org_id == actor.org_id)
     if actor.has_role("clerk", "leader"):
         return stmt
@@ -33,7 +35,10 @@ def visible_query(actor: Any) -> sa.Select[Any]:
                                     IncomingAssignment.user_id.is_(None),
                                     IncomingAssignment.unit_id == actor.unit_id))
     assigned = sa.select(IncomingAssignment.document_id).where(mine)
-    return stmt.where(IncomingDocument.id.in_(assigned))
+    distributed = sa.select(IncomingDistribution.document_id).where(
+        IncomingDistribution.user_id == actor.id)
+    return stmt.where(sa.or_(IncomingDocument.id.in_(assigned),
+                             IncomingDocument.id.in_(distributed)))
 
 
 def list_documents(actor: Any, *, status: str | None = None, q: str | None = None,

@@ -33,7 +33,7 @@ from eoffice.core.errors import DomainError
 from eoffice.core.permissions import can, require
 from eoffice.core.uow import unit_of_work
 from eoffice.extensions import db
-from eoffice.incoming import queries, service
+from eoffice.incoming import distribution, queries, service
 from eoffice.incoming.forms import (
     ActionForm,
     AssignForm,
@@ -153,6 +153,8 @@ def _forms(doc: IncomingDocument) -> dict[str, Any]:
 def show(doc_id: int):  # type: ignore[no-untyped-def]
     """The document: verdict, metadata, direction, handlers, history, actions."""
     doc = service.get_document(current_user, doc_id)
+    with unit_of_work():  # opening the page reads a document distributed "to inform"
+        distribution.mark_opened(current_user, doc)
     actions = {a: can(current_user, f"incoming.{a}", doc) for a in
                ("register", "refuse", "assign", "reassign", "progress", "complete", "takeback")}
     reply_url = None

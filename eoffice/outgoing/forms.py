@@ -36,6 +36,8 @@ class DraftForm(FlaskForm):
     doc_type = SelectField(_l("Loại văn bản"), validators=[DataRequired()])
     subject = StringField(_l("Trích yếu"), validators=[Optional(), Length(max=500)])
     recipients = SelectMultipleField(_l("Nơi nhận (cơ quan trong tỉnh)"))
+    recipient_groups = SelectMultipleField(_l("Nhóm nơi nhận (tính lại khi ban hành)"),
+                                           validators=[Optional()])
     external = StringField(_l("Mã định danh cơ quan ngoài (cách nhau bởi dấu phẩy)"),
                            validators=[Optional(), Length(max=1000)])
     signer = SelectField(_l("Người ký"))

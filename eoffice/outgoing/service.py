@@ -48,6 +48,7 @@ from eoffice.interop import edxml
 from eoffice.interop import service as interop
 from eoffice.interop.hub_client import HubClientError
 from eoffice.interop.models import OutboxMessage
+from eoffice.orgs import groups
 from eoffice.orgs.artwork import seal_diameter_for_tier
 from eoffice.orgs.models import Organization
 from eoffice.outgoing import files, workflow
@@ -278,7 +279,7 @@ def _compose(doc: OutgoingDocument, content: str) -> tuple[bytes, signing.DraftL
         type_name=doc_type.name, is_cong_van=not doc_type.abbreviation, subject=doc.subject,
         content=content, signer_name=doc.signer.full_name,
         signer_title=doc.signer.title or "Thủ trưởng", authority=doc.authority,
-        recipients=tuple(r.org_name for r in doc.recipients),
+        recipients=tuple(r.org_name for r in doc.recipients) + tuple(groups.group_names(doc)),
         keep_unit=doc.unit.short_name if doc.unit is not None else "",
         urgency=doc.urgency, confidentiality=doc.confidentiality,
         year=vn_date(utcnow()).year)
@@ -331,6 +332,7 @@ def create_draft(
     body: str | None = None,
     layout: Any = None,
     attachments: list[tuple[str, bytes]] | None = None,
+    recipient_groups: list[Any] | None = None,
 ) -> OutgoingDocument:
     """A new draft from an uploaded PDF/DOCX (``file``) or composed from ``body``."""
     org = actor.org.body if actor.org is not None else None
@@ -339,7 +341,9 @@ def create_draft(
                           confidentiality=confidentiality or "", authority=authority or "")
     dtype = numbering.find_document_type(org, doc_type)
     signer_user = _find_signer(org, signer)
-    resolved = resolve_recipients(recipients, org)
+    # recipient groups may stand in for the hand-picked bodies (resolved again at issue)
+    resolved = resolve_recipients(recipients, org) if recipients or not recipient_groups \
+        else []
     source = ""
     if file is not None and body is None:  # refuse a bad upload before any row exists
         file, source = files.to_pdf(file, filename)
@@ -355,6 +359,7 @@ def create_draft(
     doc.recipients = [OutgoingRecipient(org_code=r.code, org_name=r.name, internal=r.internal)
                       for r in resolved]
     db.session.add(doc)
+    groups.choose_for_draft(actor, doc, recipient_groups)
     _apply_file(actor, doc, file=file, filename=filename, body=body, layout=layout,
                 reason="upload")
     doc.source = source or doc.source
@@ -377,7 +382,8 @@ def update_draft(actor: Any, doc: OutgoingDocument, *, file: bytes | None = None
                  urgency: str | None = None, confidentiality: str | None = None,
                  due_date: date | None = None, signer: str | None = None,
                  attachments: list[tuple[str, bytes]] | None = None,
-                 comment: str = "") -> OutgoingDocument:
+                 comment: str = "", recipient_groups: list[Any] | None = None
+                 ) -> OutgoingDocument:
     """The drafter edits a draft or a returned document: metadata and/or a new version."""
     require(actor, "outgoing.edit", doc)
     workflow.check("edit", doc.status)
@@ -394,8 +400,11 @@ def update_draft(actor: Any, doc: OutgoingDocument, *, file: bytes | None = None
         doc.due_date = due_date
     if signer is not None:
         doc.signer = _find_signer(doc.org, signer)
+    if recipient_groups is not None:
+        groups.choose_for_draft(actor, doc, recipient_groups)
     if recipients is not None:
-        resolved = resolve_recipients(recipients, doc.org)
+        resolved = resolve_recipients(recipients, doc.org) \
+            if recipients or not doc.group_choices else []
         doc.recipients = [OutgoingRecipient(org_code=r.code, org_name=r.name,
                                             internal=r.internal) for r in resolved]
         db.session.flush()
@@ -691,6 +700,9 @@ def issue(actor: Any, doc: OutgoingDocument, *, replaces: OutgoingDocument | Non
     doc.issued_at, doc.issued_on, doc.issued_by_id = now, day, actor.id
     doc.document_id = edxml.make_document_id(org.code, day, number_text, notation)
     doc.status = target
+    groups.expand_on_issue(doc, on=day)
+    if not active_recipients(doc):
+        raise Conflict("Văn bản không còn nơi nhận nào (các nhóm nơi nhận không còn cơ quan).")
     db.session.add(OutgoingRegisterEntry(
         register_id=register.id, year=day.year, number=number, document_id=doc.id, code=code,
         issued_on=day, type_and_subject=f"{doc.document_type.name}: {doc.subject}",

@@ -27,6 +27,7 @@ from eoffice.core.permissions import can
 from eoffice.core.uow import unit_of_work
 from eoffice.documents import numbering
 from eoffice.extensions import db
+from eoffice.orgs import groups as recipient_groups
 from eoffice.orgs import queries as org_queries
 from eoffice.outgoing import files, queries, service, workflow
 from eoffice.outgoing.forms import (
@@ -105,6 +106,8 @@ def _fill(form: DraftForm) -> list[RecipientGroup]:
     bodies = [o for o in org_queries.list_bodies()
               if o.code and o.id != org.body.id and o.is_active]
     form.recipients.choices = [SelectChoice(o.code, o.name) for o in bodies]
+    form.recipient_groups.choices = [SelectChoice(g.slug, g.name)
+                                     for g in recipient_groups.usable_groups(current_user)]
     groups: dict[str, RecipientGroup] = {}
     for body in sorted(bodies, key=lambda o: (o.tier.sort_order, o.code or "")):
         group = groups.setdefault(body.tier_key,
@@ -141,6 +144,7 @@ def new():  # type: ignore[no-untyped-def]
                 doc = service.create_draft(
                     current_user, doc_type=form.doc_type.data, subject=form.subject.data or "",
                     recipients=recipients, signer=form.signer.data or "",
+                    recipient_groups=list(form.recipient_groups.data or []),
                     urgency=form.urgency.data or "",
                     confidentiality=form.confidentiality.data or "",
                     due_date=form.due_date.data, response_for=form.response_for.data or "",
