@@ -94,6 +94,7 @@ def _import_models() -> None:
     import eoffice.notifications.models  # noqa: F401
     import eoffice.orgs.models  # noqa: F401
     import eoffice.outgoing.models  # noqa: F401
+    import eoffice.tiers.models  # noqa: F401
 
 
 def _register_receivers() -> None:
