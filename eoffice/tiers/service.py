@@ -56,7 +56,7 @@ import signing
 from eoffice.audit import service as audit
 from eoffice.core.db import utcnow
 from eoffice.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from eoffice.core.permissions import require
+from eoffice.core.permissions import can, require
 from eoffice.core.storage import file_store as store
 from eoffice.documents import keys, numbering
 from eoffice.extensions import db
@@ -267,6 +267,11 @@ def get_copy(actor: Any, copy_id: int) -> ForwardedCopy:
         raise NotFound("Không tìm thấy bản sao.")
     require(actor, "tiers.view_copy", copy)
     return copy
+
+
+def can_view(actor: Any, copy: ForwardedCopy) -> bool:
+    """Whether ``actor`` may see ``copy``."""
+    return can(actor, "tiers.view_copy", copy)
 
 
 def copies_of(doc: IncomingDocument) -> list[ForwardedCopy]:
