@@ -73,13 +73,6 @@ from signing.copy import make_copy_base
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 COPY_FORM = "SAO Y"
 REGISTERED = ("accepted", "assigned", "processing", "completed")
-_CLOSED_REASONS = {
-    "refused": "Văn bản đã bị từ chối tiếp nhận, không sao y và chuyển tiếp được.",
-    "revoked": "Văn bản đã bị thu hồi, không sao y và chuyển tiếp được.",
-    "replaced": "Văn bản đã được thay thế bằng văn bản khác, không sao y và chuyển tiếp "
-                "được.",
-    "withdrawn": "Cơ quan gửi đã lấy lại văn bản, không sao y và chuyển tiếp được.",
-}
 CONFIDENTIAL_REFUSAL = ("Văn bản mật không được sao y và gửi qua hệ thống (QĐ 28/2018/QĐ-TTg "
                         "không áp dụng cho văn bản mật).")
 _PRIORITY_NAMES = {0: "", 1: "khẩn", 2: "thượng khẩn", 3: "hỏa tốc"}
@@ -103,8 +96,19 @@ def can_forward_now(doc: IncomingDocument) -> bool:
 
 
 def _check_document(doc: IncomingDocument) -> bytes:
-    if doc.status in _CLOSED_REASONS:
-        raise Conflict(_CLOSED_REASONS[doc.status], details={"status": doc.status})
+    closed = {"status": doc.status}
+    if doc.status == "refused":
+        raise Conflict("Văn bản đã bị từ chối tiếp nhận, không sao y và chuyển tiếp được.",
+                       details=closed)
+    if doc.status == "revoked":
+        raise Conflict("Văn bản đã bị thu hồi, không sao y và chuyển tiếp được.",
+                       details=closed)
+    if doc.status == "replaced":
+        raise Conflict("Văn bản đã được thay thế bằng văn bản khác, không sao y và chuyển "
+                       "tiếp được.", details=closed)
+    if doc.status == "withdrawn":
+        raise Conflict("Cơ quan gửi đã lấy lại văn bản, không sao y và chuyển tiếp được.",
+                       details=closed)
     if doc.confidentiality:
         raise Conflict(CONFIDENTIAL_REFUSAL, details={"reason": "confidential",
                                                       "legal_basis": "QĐ 28/2018/QĐ-TTg"})
@@ -144,8 +148,8 @@ def _targets(org: Organization, codes: list[str] | None, all_below: bool
     outside = [c for c in wanted if c not in by_code]
     if outside:
         raise PermissionDenied(
-            "Chỉ chuyển tiếp được cho cơ quan trực thuộc cấp dưới của cơ quan mình; "
-            f"không thuộc cấp dưới: {', '.join(outside)}.",
+            "Chỉ chuyển tiếp được cho cơ quan cấp dưới trực thuộc cơ quan mình; có nơi nhận "
+            "không thuộc cấp dưới (xem danh sách mã trong chi tiết lỗi).",
             details={"field": "recipients", "codes": outside})
     return [by_code[c] for c in wanted]
 

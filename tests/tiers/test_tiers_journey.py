@@ -105,7 +105,8 @@ def test_directive_down_to_the_wards_and_the_tree_back_up(demo_hub, hub_round, i
     answer = client.post(f"/api/v1/incoming/{rach_gia_doc.id}/forward",
                          json={"recipients": [WARD, HA_TIEN]}, headers=clerk)
     assert answer.status_code == 403, answer.get_json()
-    assert HA_TIEN in answer.get_json()["error"]["message"]
+    assert answer.get_json()["error"]["details"]["codes"] == [HA_TIEN]
+    assert "cấp dưới" in answer.get_json()["error"]["message"]
     assert copy_counter(RACH_GIA) == 0
     # the ward's clerk cannot forward what the ward did not receive
     answer = client.post(f"/api/v1/incoming/{rach_gia_doc.id}/forward",
