@@ -16,7 +16,8 @@ another installation appears with its statuses and reports only (no level 2).
 
 The tree is built with a fixed number of queries whatever its size (the document's
 recipients, the statuses of the document, the issuer's replies, the copies with their
-recipients, the statuses of the copies, the districts' replies to the copies): 7.
+recipients and bodies, the statuses of the copies, the districts' replies to the copies);
+``tests/tiers`` count them for 2 districts × 2 communes and for 15 × 12.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from eoffice.core.permissions import require
 from eoffice.extensions import db
 from eoffice.incoming.models import IncomingDocument
 from eoffice.interop.models import DeliveryStatus
-from eoffice.orgs.models import Organization
 from eoffice.outgoing.models import OutgoingDocument, OutgoingRecipient
 from eoffice.tiers import policy as _policy  # noqa: F401  (declares the tiers.* rules)
 from eoffice.tiers.models import ForwardedCopy
@@ -151,11 +151,3 @@ def build_tree(actor: Any, doc: OutgoingDocument) -> dict[str, Any]:
         },
         "nodes": nodes,
     }
-
-
-def org_names(codes: list[str]) -> dict[str, str]:
-    """Names of bodies by code (one query)."""
-    if not codes:
-        return {}
-    return dict(db.session.execute(sa.select(Organization.code, Organization.name).where(
-        Organization.code.in_(codes))).all())

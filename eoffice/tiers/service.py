@@ -11,7 +11,7 @@ leader's CERTIFICATION signature (DocMDP 2). Adding the copy's new visible signa
 to that file in an incremental update is a change DocMDP 2 does not permit: pyHanko then
 reports the leader's signature as modified ("other") and the whole file as invalid
 (``pdfsig``, which only checks byte ranges, would still say valid — measured; see
-``tests/tiers/test_tiers_copy_pdf.py``). So the copy is a new PDF
+``tests/signing/test_copy_embedding.py``). So the copy is a new PDF
 (:func:`signing.copy.make_copy_base`) that shows the original's pages, annotations
 flattened (seal and signature images included), and carries the received PDF byte for
 byte as its associated source file; the district signs that new file (B-LT or B-LTA, as

@@ -169,4 +169,3 @@ def test_web_form_pages_and_bounded_tree(directive, hub_round, client, login):
         sa.event.remove(engine, "before_cursor_execute", count)
     assert tree["summary"]["copies_sent"] == 2
     assert len(statements) <= 12, statements
-    print("TREE-QUERIES", len(statements))
