@@ -169,3 +169,36 @@ def test_web_form_pages_and_bounded_tree(directive, hub_round, client, login):
         sa.event.remove(engine, "before_cursor_execute", count)
     assert tree["summary"]["copies_sent"] == 2
     assert len(statements) <= 12, statements
+
+
+def test_a_paper_document_is_digitised_into_a_sao_y(directive, hub_round):
+    """Điều 25.1c: a paper document taken in (a scan) becomes an electronic copy too."""
+    clerk = demo_user("vanthu.rachgia")
+    with unit_of_work():
+        paper = incoming.intake_paper(
+            clerk, get_org_by_code(RACH_GIA),
+            incoming.PaperMeta.from_mapping({"issuer_name": "Công an tỉnh Kiên Giang",
+                                             "subject": "Về bảo đảm an ninh trật tự",
+                                             "number": "12", "notation": "KH-CAT",
+                                             "issued_date": "2026-11-20"}),
+            [("scan.pdf", outgoing.current_pdf(directive))])
+        paper_id = paper.id
+    with unit_of_work():
+        incoming.register(clerk, db.session.get(IncomingDocument, paper_id))
+    with unit_of_work():
+        copy = service.forward_copy(clerk, db.session.get(IncomingDocument, paper_id),
+                                    recipients=[WARD])
+        copy_id, document_id = copy.id, copy.document_id
+    assert copy.code == "01/SY-UBND"
+    hub_round()
+    ward_doc = received(WARD, document_id)
+    assert ward_doc.original["organ_name"] == "Công an tỉnh Kiên Giang"
+    assert ward_doc.original["code"] == "12/KH-CAT"
+    assert ward_doc.verification_ok is True
+    # the district's second copy continues the same yearly series
+    with unit_of_work():
+        incoming.register(clerk, received(RACH_GIA, directive.document_id))
+    with unit_of_work():
+        second = service.forward_copy(clerk, received(RACH_GIA, directive.document_id),
+                                      recipients=[WARD])
+    assert second.code == "02/SY-UBND" and second.id != copy_id
