@@ -171,7 +171,7 @@ def test_web_form_pages_and_bounded_tree(directive, hub_round, client, login):
     assert len(statements) <= 12, statements
 
 
-def test_a_paper_document_is_digitised_into_a_sao_y(directive, hub_round):
+def test_a_paper_document_is_digitised_into_a_sao_y(directive, hub_round, make_user):
     """Điều 25.1c: a paper document taken in (a scan) becomes an electronic copy too."""
     clerk = demo_user("vanthu.rachgia")
     with unit_of_work():
@@ -202,3 +202,11 @@ def test_a_paper_document_is_digitised_into_a_sao_y(directive, hub_round):
         second = service.forward_copy(clerk, received(RACH_GIA, directive.document_id),
                                       recipients=[WARD])
     assert second.code == "02/SY-UBND" and second.id != copy_id
+    # another district sees neither the copies nor the province's tree
+    ha_tien = make_user(role=["clerk", "leader"], org=get_org_by_code(HA_TIEN))
+    for some_copy in (copy_id, second.id):
+        with pytest.raises(NotFound):
+            service.get_copy(ha_tien, some_copy)
+    with pytest.raises(PermissionDenied):
+        progress.build_tree(ha_tien, outgoing.get_document(directive.id))
+    assert service.get_copy(clerk, copy_id).id == copy_id
