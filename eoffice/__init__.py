@@ -96,6 +96,7 @@ def _import_models() -> None:
     import eoffice.orgs.groups  # noqa: F401
     import eoffice.orgs.models  # noqa: F401
     import eoffice.outgoing.models  # noqa: F401
+    import eoffice.tiers.models  # noqa: F401
 
 
 def _register_receivers() -> None:
@@ -120,6 +121,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from eoffice.orgs.group_views import bp as groups_bp
     from eoffice.orgs.views import bp as orgs_bp
     from eoffice.outgoing.views import bp as outgoing_bp
+    from eoffice.tiers.views import bp as tiers_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -131,6 +133,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(outgoing_bp)
     app.register_blueprint(distribution_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(tiers_bp)
 
     from eoffice.extensions import csrf
 

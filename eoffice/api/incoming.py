@@ -102,6 +102,11 @@ class IncomingOut(Schema):
                                                          "again (never registered twice)"})
     response_for = List(Dict())
     reply = Dict()
+    original = Dict(allow_none=True, metadata={
+        "description": "for an electronic copy (sao y) forwarded by the sender: the original "
+                       "document (copy_form, organ_id, organ_name, code, promulgation_date, "
+                       "document_id)"})
+    confidentiality = String()
     signatures = Dict(allow_none=True, metadata={"description": "validation report of the "
                                                                "main PDF (POST /verify shape)"})
     files = List(Nested(FileOut))
@@ -186,6 +191,7 @@ def document_out(doc: IncomingDocument, actor: Any, *, full: bool = True) -> dic
         "repeated_arrivals": service.repeated_arrivals(doc),
         "response_for": json.loads(doc.response_for or "[]"),
         "reply": service.response_for_data(doc),
+        "original": doc.original, "confidentiality": doc.confidentiality,
         "signatures": service.report_of(main) if main is not None else None,
         "files": [{"id": f.id, "kind": f.kind, "name": f.name, "content_type": f.content_type,
                    "size": f.size, "valid": f.valid, "verdict": f.verdict,

@@ -13,6 +13,12 @@
     clerk accepted the issuer's take-back request, status 15). Those three freeze it.
     ``incoming_number`` (số đến) comes from the body's incoming register, one yearly
     sequence shared by electronic and paper documents.
+    An electronic copy (sao y) forwarded by a higher body keeps that body as the issuer
+    (it sent the packet, numbered the copy and receives the statuses) and the original
+    document it reproduces in ``copy_of`` (JSON: ``copy_form``, ``organ_id``,
+    ``organ_name``, ``code``, ``promulgation_date``, ``document_id``; empty otherwise).
+    ``confidentiality`` (``""`` thường, ``mat``, ``toi_mat``, ``tuyet_mat``) is keyed in
+    for paper documents; a confidential document is never copied electronically.
 ``IncomingFile``  a PDF of the document (the signed originals, the paper scan) or a
     file added while processing; received PDFs carry their validation report
     (DESIGN.md §6 shape), computed on arrival.
@@ -26,6 +32,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -113,6 +120,9 @@ class IncomingDocument(Base):
     # issuer's take-back request (status 13) waiting for the clerk's answer (15/16)
     takeback_reason: Mapped[str | None] = mapped_column(sa.Text)
     closed_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # an electronic copy: the original it reproduces (JSON, see the module docstring)
+    copy_of: Mapped[str] = mapped_column(sa.Text, default="")
+    confidentiality: Mapped[str] = mapped_column(sa.String(10), default="")
 
     org: Mapped[Organization] = relationship()
     files: Mapped[list[IncomingFile]] = relationship(
@@ -147,6 +157,11 @@ class IncomingDocument(Base):
     def code(self) -> str:
         """``05/CT-UBND`` (number and notation)."""
         return "/".join(filter(None, [self.number, self.notation]))
+
+    @property
+    def original(self) -> dict[str, str] | None:
+        """For an electronic copy, the original document it reproduces."""
+        return json.loads(self.copy_of) if self.copy_of else None
 
     @property
     def is_urgent(self) -> bool:

@@ -178,6 +178,9 @@ def _label(doc: IncomingDocument) -> str:
 def _refresh_search(doc: IncomingDocument) -> None:
     parts = [doc.subject, doc.issuer_name, doc.issuer_code, doc.code, doc.type_name,
              doc.signer_name, str(doc.incoming_number or "")]
+    if doc.copy_of:
+        original = doc.original or {}
+        parts += [original.get("organ_name") or "", original.get("code") or ""]
     doc.search_text = fold(" ".join(p for p in parts if p))
 
 
@@ -278,6 +281,13 @@ def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDoc
         packet_signature_valid=inbox.signature_valid,
         packet_signature_note=inbox.signature_note or "",
         wrong_recipient=inbox.to_code not in {r.organ_id for r in packet.recipients},
+        copy_of=json.dumps({
+            "copy_form": packet.copy_of.copy_form, "organ_id": packet.copy_of.organ_id,
+            "organ_name": packet.copy_of.organ_name, "code": packet.copy_of.code,
+            "promulgation_date": packet.copy_of.promulgation_date.isoformat()
+            if packet.copy_of.promulgation_date else None,
+            "document_id": packet.copy_of.document_id}, ensure_ascii=False)
+        if packet.copy_of is not None else "",
     )
     doc.duplicate_of_id = duplicate.id if duplicate else None
     db.session.add(doc)
@@ -473,6 +483,7 @@ class PaperMeta:
     signer_position: str = ""
     priority: int = 0
     due_date: date | None = None
+    confidentiality: str = ""
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> PaperMeta:
@@ -511,7 +522,10 @@ class PaperMeta:
                    issued_date=day("issued_date"), type_name=text("type_name", 100),
                    issuer_code=text("issuer_code", 35), signer_name=text("signer_name", 100),
                    signer_position=text("signer_position", 100), priority=priority,
-                   due_date=day("due_date"))
+                   due_date=day("due_date"), confidentiality=text("confidentiality", 10))
+        if meta.confidentiality not in ("", "mat", "toi_mat", "tuyet_mat"):
+            raise ValidationFailed("Độ mật phải là mat, toi_mat hoặc tuyet_mat.",
+                                   details={"field": "confidentiality"})
         if not meta.issuer_name:
             raise ValidationFailed("Cần nhập cơ quan ban hành.", details={"field": "issuer_name"})
         if not meta.subject:
@@ -567,7 +581,8 @@ def intake_paper(actor: Any, org: Organization, meta: PaperMeta,
         issuer_name=meta.issuer_name, number=meta.number, notation=meta.notation,
         issued_date=meta.issued_date, type_name=meta.type_name, subject=meta.subject,
         signer_name=meta.signer_name, signer_position=meta.signer_position,
-        priority=meta.priority, sender_due_date=meta.due_date, created_by_id=actor.id)
+        priority=meta.priority, sender_due_date=meta.due_date, created_by_id=actor.id,
+        confidentiality=meta.confidentiality)
     doc.duplicate_of_id = duplicate.id if duplicate else None
     db.session.add(doc)
     _refresh_search(doc)

@@ -62,7 +62,9 @@ __all__ = [
     "MAX_ATTACHMENT_BYTES",
     "NS",
     "STATUS_CODES",
+    "COPY_NS",
     "Attachment",
+    "CopyOf",
     "EdocPacket",
     "EdxmlError",
     "Organization",
@@ -85,6 +87,8 @@ __all__ = [
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 XLINK_NS = "http://www.w3.org/1999/xlink"
+# Extension namespace (not QCVN 102): what an electronic copy (sao y) reproduces.
+COPY_NS = "urn:eoffice:edxml:copy:1"
 VN_TZ = timezone(timedelta(hours=7), "ICT")
 DEFAULT_MAX_PACKET_BYTES = 50 * 1024 * 1024
 # libxml2 without XML_PARSE_HUGE refuses text nodes over 10,000,000 characters.
@@ -180,6 +184,23 @@ class ReplacementInfo:
     organ_ids: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class CopyOf:
+    """The document an electronic copy reproduces (extension element ``CopyOf`` in
+    :data:`COPY_NS`, the last child of ``MessageHeader``; QCVN 102:2016 has no field for
+    it). In a copy's packet ``From``/``Code``/``DocumentId`` are the copying body's and
+    its copy register's; this block names the original issuer and document. A receiver
+    that does not know the extension ignores it and still reads ``Content``, which the
+    sender fills with the same facts in words."""
+
+    copy_form: str
+    organ_id: str
+    organ_name: str
+    code: str
+    promulgation_date: date | None
+    document_id: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class EdocPacket:
     """A document packet (văn bản điện tử)."""
@@ -233,6 +254,8 @@ class EdocPacket:
     """``BussinessDocumentInfo/DocumentReceiver``: 1 when an update changes the recipients."""
     replacement_info: tuple[ReplacementInfo, ...] = ()
     """Per replaced document, the bodies concerned; ids not listed in ``replaces`` are ignored."""
+    copy_of: CopyOf | None = None
+    """For an electronic copy (sao y): the original document (extension, see :class:`CopyOf`)."""
 
     @property
     def kind(self) -> str:
@@ -722,7 +745,26 @@ def _parse_edoc(
         business_document_info=_int(info, "DocumentInfo", 0, "BussinessDocumentInfo"),
         business_document_receiver=_int(info, "DocumentReceiver", 0, "BussinessDocumentInfo"),
         replacement_info=replacements,
+        copy_of=_copy_of(message),
     )
+
+
+def _copy_of(message: etree._Element) -> CopyOf | None:
+    found = [c for c in message if isinstance(c.tag, str)
+             and etree.QName(c).namespace == COPY_NS and _local(c) == "CopyOf"]
+    if not found:
+        return None
+
+    def field(name: str) -> str:
+        hits = [c for c in found[0] if isinstance(c.tag, str)
+                and etree.QName(c).namespace == COPY_NS and _local(c) == name]
+        return _text(hits[0]) if hits else ""
+
+    return CopyOf(copy_form=field("CopyForm"), organ_id=field("OrganId"),
+                  organ_name=field("OrganName"), code=field("Code"),
+                  promulgation_date=_parse_date(field("PromulgationDate"),
+                                                "CopyOf/PromulgationDate"),
+                  document_id=field("DocumentId"))
 
 
 def parse_packet(
@@ -876,6 +918,20 @@ def build_edoc(packet: EdocPacket, *, signer: PacketSigner | None = None) -> byt
     places = _el(message, "ToPlaces")
     for place in packet.to_places:
         _el(places, "Place", place)
+    if packet.copy_of is not None:
+        copy_of = etree.SubElement(message, f"{{{COPY_NS}}}CopyOf", nsmap={"cp": COPY_NS})
+        for name, value in (
+            ("CopyForm", packet.copy_of.copy_form),
+            ("OrganId", packet.copy_of.organ_id),
+            ("OrganName", packet.copy_of.organ_name),
+            ("Code", packet.copy_of.code),
+            ("PromulgationDate", _format_date(packet.copy_of.promulgation_date)
+             if packet.copy_of.promulgation_date else ""),
+            ("DocumentId", packet.copy_of.document_id),
+        ):
+            element = etree.SubElement(copy_of, f"{{{COPY_NS}}}{name}")
+            if value:
+                element.text = value
 
     trace_list = _add_trace(header, packet.trace)
     business = _el(trace_list, "Bussiness")
