@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
-from helpers import PASSWORD, csrf_from, need_service  # noqa: F401
+from helpers import PASSWORD, csrf_from, free_port, need_service  # noqa: F401
 
 from eoffice.config import require_services
 
@@ -94,6 +94,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "SERVER_NAME": "localhost",
         "HUB_URL": "http://hub.test/hub",
+        # the address the dev PKI's certificates name for OCSP/CRL (helpers.serving_pki)
+        "PUBLIC_URL": f"http://127.0.0.1:{free_port()}",
     })
     # Tests call task bodies directly; queued tasks stay in an in-memory broker.
     app.extensions["celery"].conf.broker_url = "memory://"

@@ -4,44 +4,13 @@ and trusted, with the app's dev PKI served over loopback for OCSP (PUBLIC_URL po
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from helpers import make_scratch_app
+from helpers import free_port, make_scratch_app, pdfsig, serving_pki
 from outgoing_helpers import PIN, RACHGIA
 
 pytestmark = pytest.mark.skipif(shutil.which("pdfsig") is None or shutil.which("certutil") is None,
                                 reason="poppler-utils / libnss3-tools not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # NSS keeps the OCSP connection open
-
-    def _answer(self, body: bytes | None) -> None:
-        response = self.server.pki.handle(self.path.split("/pki", 1)[-1], body)  # type: ignore[attr-defined]
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        self.wfile.write(response.body)
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._answer(None)
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._answer(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        return
 
 
 def test_issued_pdf_passes_pdfsig(scratch_database_url, tmp_path):
@@ -54,16 +23,11 @@ def test_issued_pdf_passes_pdfsig(scratch_database_url, tmp_path):
     from eoffice.orgs.artwork import make_seal_png, make_signature_png
     from eoffice.outgoing import service
 
-    port = _free_port()
+    public_url = f"http://127.0.0.1:{free_port()}"
     app = make_scratch_app(scratch_database_url, tmp_path / "instance",
-                           PUBLIC_URL=f"http://127.0.0.1:{port}", SERVER_NAME="localhost")
-    server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+                           PUBLIC_URL=public_url, SERVER_NAME="localhost")
     try:
-        with app.app_context():
-            server.pki = get_pki()  # type: ignore[attr-defined]
-            thread.start()
+        with app.app_context(), serving_pki(get_pki(), public_url):
             store = FileStore(app.config["STORAGE_DIR"])
             with unit_of_work():
                 province = org_service.create_org(
@@ -91,20 +55,9 @@ def test_issued_pdf_passes_pdfsig(scratch_database_url, tmp_path):
                 service.approve(users["lanhdao"], doc)
                 service.sign(users["lanhdao"], doc, pin=PIN)
                 service.issue(users["vanthu"], doc)
-            pdf = service.current_pdf(doc)
-            root = get_pki().root_pem()
-        nss = tmp_path / "nss"
-        nss.mkdir()
-        (tmp_path / "root.pem").write_bytes(root)
-        subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-        subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "devroot", "-t", "C,C,C",
-                        "-i", str(tmp_path / "root.pem")], check=True)
-        (tmp_path / "issued.pdf").write_bytes(pdf)
-        out = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(tmp_path / "issued.pdf")],
-                             capture_output=True, text=True, timeout=60, check=False).stdout
+            out = pdfsig(tmp_path, get_pki().root_pem(),
+                         {"issued.pdf": service.current_pdf(doc)})["issued.pdf"]
     finally:
-        server.shutdown()
-        server.server_close()
         with app.app_context():
             from eoffice.extensions import db
 

@@ -10,19 +10,16 @@ progress tree shows exactly that. Each hop's statuses and signatures are checked
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
+from helpers import pdfsig, serving_pki
 from tiers_helpers import demo_user
 
 from eoffice.core.uow import unit_of_work
 from eoffice.demo import DISTRICTS, RACH_GIA_COMMUNES
-from eoffice.documents.keys import verify_pdf
+from eoffice.documents.keys import get_pki, verify_pdf
 from eoffice.documents.models import Register, RegisterCounter
 from eoffice.extensions import db
 from eoffice.incoming import service as incoming
@@ -80,63 +77,6 @@ def report_back(drafter: str, signer: str, clerk: str, to_code: str, response_fo
         with unit_of_work():
             getattr(outgoing, step)(demo_user(who), outgoing.get_document(doc_id), **kwargs)
     return outgoing.get_document(doc_id).document_id
-
-
-class _PkiHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # NSS keeps the OCSP connection open
-
-    def _answer(self, body: bytes | None) -> None:
-        response = self.server.pki.handle(self.path.split("/pki", 1)[-1], body)  # type: ignore[attr-defined]
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        self.wfile.write(response.body)
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._answer(None)
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._answer(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        return
-
-
-def run_pdfsig(tmp_path, files: dict[str, bytes]) -> dict[str, str] | None:
-    """``pdfsig`` with the app's dev root trusted and its OCSP responder served on the
-    PUBLIC_URL the certificates name; ``None`` when that address cannot be served."""
-    from flask import current_app
-
-    from eoffice.documents.keys import get_pki
-
-    address = urlsplit(current_app.config["PUBLIC_URL"])
-    try:
-        server = ThreadingHTTPServer((address.hostname or "127.0.0.1", address.port or 80),
-                                     _PkiHandler)
-    except OSError:
-        return None
-    server.daemon_threads = True
-    server.pki = get_pki()  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        nss = tmp_path / "nss"
-        nss.mkdir()
-        (tmp_path / "root.pem").write_bytes(get_pki().root_pem())
-        subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
-        subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "devroot", "-t", "C,C,C",
-                        "-i", str(tmp_path / "root.pem")], check=True)
-        out = {}
-        for name, data in files.items():
-            (tmp_path / name).write_bytes(data)
-            out[name] = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(tmp_path / name)],
-                                       capture_output=True, text=True, timeout=60,
-                                       check=False).stdout
-        return out
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_directive_down_to_the_wards_and_the_tree_back_up(demo_hub, hub_round, issue_directive,
@@ -301,14 +241,12 @@ def test_directive_down_to_the_wards_and_the_tree_back_up(demo_hub, hub_round, i
     assert len(statements) <= 12, statements
 
     # pdfsig on the copy the ward received, and on the province's original inside it
-    outputs = None
-    if shutil.which("pdfsig") and shutil.which("certutil"):
-        outputs = run_pdfsig(tmp_path, {"copy.pdf": ward_pdf, "inner.pdf": inner})
-    if outputs is not None:
-        assert outputs["copy.pdf"].count("Signature Validation: Signature is Valid.") == 1
-        assert outputs["copy.pdf"].count("Certificate Validation: Certificate is Trusted.") == 1
-        assert outputs["inner.pdf"].count("Signature Validation: Signature is Valid.") == 2
-        assert outputs["inner.pdf"].count("Certificate Validation: Certificate is Trusted.") == 2
+    with serving_pki(get_pki(), current_app.config["PUBLIC_URL"]):
+        outputs = pdfsig(tmp_path, get_pki().root_pem(), {"copy.pdf": ward_pdf, "inner.pdf": inner})
+    assert outputs["copy.pdf"].count("Signature Validation: Signature is Valid.") == 1
+    assert outputs["copy.pdf"].count("Certificate Validation: Certificate is Trusted.") == 1
+    assert outputs["inner.pdf"].count("Signature Validation: Signature is Valid.") == 2
+    assert outputs["inner.pdf"].count("Certificate Validation: Certificate is Trusted.") == 2
 
     # the schema is declared (OpenAPI)
     spec = client.get("/api/v1/openapi.json").get_json()
