@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers import free_port
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
@@ -32,6 +33,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
                       "SECRET_KEY": "browser-test",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'live.db'}",
                       "STORAGE_DIR": str(instance / "files"),
+                      "PUBLIC_URL": f"http://127.0.0.1:{free_port()}",
                       "LOGIN_RATE_LIMIT": "1000 per minute"})
     with app.app_context():
         upgrade_database()

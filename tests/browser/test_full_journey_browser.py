@@ -3,8 +3,10 @@
 Province: ``chuyenvien.tinh`` drafts a Chỉ thị to the 15 district-level bodies and submits
 it, ``lanhdao.tinh`` approves and signs it with the PIN, ``vanthu.tinh`` issues it. The
 worker's part (delivery to the in-process hub and polling it) runs between the clicks.
-TP Rạch Giá: ``vanthu.rachgia`` sees the green verdict and registers it, ``lanhdao.rachgia``
-assigns it to ``chuyenvien.rachgia``, who completes it. The province then sees
+TP Rạch Giá: ``vanthu.rachgia`` sees the green verdict, registers it and forwards it to the
+city's wards as its sao y; ``lanhdao.rachgia`` assigns it to ``chuyenvien.rachgia``, who
+completes it. A ward's clerk (``vanthu.xa``) receives the copy, sees both the province and
+the city, and every signature in its file is valid in pdfsig. The province then sees
 "Đã hoàn thành" for Rạch Giá on the directive's page.
 """
 
@@ -12,17 +14,31 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_steps import compose_directive, run_worker, sign_in, sign_out
+from browser_steps import compose_directive, off_the_event_loop, run_worker, sign_in, sign_out
+from helpers import pdfsig, serving_pki
 
 from eoffice.incoming import service as incoming
+from signing.copy import original_of
 
 pytestmark = pytest.mark.browser
 
 SUBJECT = "Về triển khai chuyển đổi số trong cơ quan hành chính năm 2027"
 RACHGIA = "000.00.30.H33"
+
+
+def _pdfsig_copy(copy_pdf: bytes, workdir: Path) -> dict[str, str]:
+    """pdfsig on the received copy and on the original it carries, the dev PKI served."""
+    from flask import current_app
+
+    from eoffice.documents.keys import get_pki
+
+    with serving_pki(get_pki(), current_app.config["PUBLIC_URL"]):
+        return pdfsig(workdir, get_pki().root_pem(),
+                      {"copy.pdf": copy_pdf, "original.pdf": original_of(copy_pdf)})
 
 
 def flash(page: Any) -> str:
@@ -31,7 +47,7 @@ def flash(page: Any) -> str:
 
 
 def test_directive_drafted_signed_issued_registered_assigned_completed(
-        page: Any, live_server: str, live_hub: Any) -> None:
+        page: Any, live_server: str, live_hub: Any, tmp_path: Path) -> None:
     base = live_server
 
     # the province's specialist drafts and submits
@@ -74,6 +90,11 @@ def test_directive_drafted_signed_issued_registered_assigned_completed(
     assert "Văn bản hợp lệ" in verdict.inner_text()
     page.click("#form-register button[type=submit]")
     assert "Đã vào sổ văn bản đến" in flash(page)
+    # ... and forwards it to all of the city's wards and communes as its sao y
+    page.check("#forward-all")
+    page.click("#forward-form button[type=submit]")
+    assert "SY-UBND" in flash(page)
+    copy_code = page.locator("#forwarded-copies tbody tr a").first.inner_text()
     sign_out(page)
 
     # the city's leader assigns it
@@ -94,7 +115,25 @@ def test_directive_drafted_signed_issued_registered_assigned_completed(
     assert "Đã hoàn thành xử lý văn bản" in flash(page)
     sign_out(page)
 
-    run_worker(live_hub)  # the statuses 03, 04, 06 travel back to the province
+    run_worker(live_hub)  # the copies go down; the statuses 03, 04, 06 go back up
+
+    # a ward's clerk receives the copy: the province as the original issuer, the city as
+    # the copying body, and every signature in the file valid in pdfsig
+    sign_in(page, base, "vanthu.xa")
+    page.click(".mainnav >> text=Văn bản đến")
+    page.locator("tr", has_text=SUBJECT).locator("a").first.click()
+    assert "verdict-ok" in (page.locator("#verdict").get_attribute("class") or "")
+    assert "000.00.00.H33" in page.inner_text("#copy-original")
+    forwarder = page.inner_text("#copy-forwarder")
+    assert RACHGIA in forwarder and copy_code in forwarder
+    pdf_url = page.locator("a", has_text="Xem văn bản (PDF)").get_attribute("href")
+    copy_pdf = page.request.get(f"{base}{pdf_url}").body()
+    sign_out(page)
+    outputs = off_the_event_loop(live_hub, lambda: _pdfsig_copy(copy_pdf, tmp_path))
+    assert outputs["copy.pdf"].count("Signature Validation: Signature is Valid.") == 1
+    assert outputs["copy.pdf"].count("Certificate Validation: Certificate is Trusted.") == 1
+    assert outputs["original.pdf"].count("Signature Validation: Signature is Valid.") == 2
+    assert outputs["original.pdf"].count("Certificate Validation: Certificate is Trusted.") == 2
 
     # the province sees "hoàn thành" for Rạch Giá, and only the receipt for the others
     sign_in(page, base, "vanthu.tinh")
