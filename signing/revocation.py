@@ -32,7 +32,6 @@ import time
 from collections.abc import AsyncGenerator, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
-import httpx
 from asn1crypto import cms, crl, ocsp, pem, x509
 from pyhanko_certvalidator import errors as cv_errors
 from pyhanko_certvalidator.authority import Authority
@@ -89,6 +88,8 @@ class HttpFetching(RevocationSource):
         """GET (CRL, certificate) or POST (OCSP request) ``url``; ``None`` on failure."""
         if not url.lower().startswith(("http://", "https://")):
             return None
+        import httpx  # lazily: ~9 MiB (with its CLI's click/pygments) for in-process use
+
         try:
             if body is None:
                 response = httpx.get(url, timeout=self.timeout, follow_redirects=True)
