@@ -178,6 +178,36 @@ def test_reverse_xref_map_matches_pyhanko(  # type: ignore[no-untyped-def]
         original = theirs.get_historical_resolver(revision)
         load_reverse_xref_cache(mine)
         ORIGINAL_LOAD_REVERSE_XREF_CACHE(original)
-        assert mine._indirect_object_access_cache == original._indirect_object_access_cache
-        compared += len(mine._indirect_object_access_cache)
+        lazy = mine._indirect_object_access_cache
+        flattened = {ref: lazy[ref] for ref in lazy}  # flattened when read
+        assert flattened == original._indirect_object_access_cache
+        assert dict(lazy.items()) == original._indirect_object_access_cache
+        compared += len(flattened)
     assert ours.xrefs.total_revisions >= 5 and compared > 100
+
+
+def test_certificate_info_from_parsed_cache_matches_pyhanko(  # type: ignore[no-untyped-def]
+    person_key, options, signature_png
+) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+    from signing_helpers import LAYOUT, make_pdf
+
+    from signing._speedups import ORIGINAL_EXTRACT_CERTIFICATE_INFO, extract_certificate_info
+    from signing.sign import certify_draft, prepare_draft
+
+    certified = certify_draft(prepare_draft(make_pdf(pages=1), LAYOUT), person_key,
+                              signature_png=signature_png, options=options).pdf
+    (emb,) = PdfFileReader(io.BytesIO(certified)).embedded_signatures
+    (token,) = extract_tst_data_iter(emb.signer_info, signed=False)  # the B-T token
+    for signed_data in (emb.signed_data, token):
+        ours = extract_certificate_info(signed_data)
+        theirs = ORIGINAL_EXTRACT_CERTIFICATE_INFO(signed_data)
+        assert ours.signer_cert.dump() == theirs.signer_cert.dump()
+        assert [c.dump() for c in ours.other_certs] == [c.dump() for c in theirs.other_certs]
+        assert ours.attribute_certs == theirs.attribute_certs
+        again = extract_certificate_info(signed_data)
+        assert again.signer_cert is ours.signer_cert  # parsed once per process
+    assert extract_certificate_info(emb.signed_data).signer_cert.dump() == (
+        person_key.certificate.dump()
+    )
