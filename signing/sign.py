@@ -535,9 +535,9 @@ def prepare_draft(pdf: bytes, layout: DraftLayout) -> bytes:
     return result
 
 
-def _field_style(size: float) -> TextBoxStyle:
+def _field_style(size: float, *, italic: bool = False) -> TextBoxStyle:
     return TextBoxStyle(
-        font=font_factory(size),
+        font=font_factory(size, italic=italic),
         font_size=int(size),
         border_width=0,
         text_color=(0, 0, 0),
@@ -556,7 +556,8 @@ def fill_number(
     date_line: str,
     font_size: float = FIELD_FONT_SIZE,
 ) -> bytes:
-    """Write the number/notation and the place/date line into their fields (incremental)."""
+    """Write the number/notation (upright) and the place/date line (italic, as Decree
+    30/2020 sets it) into their fields, in an incremental update."""
     from pyhanko.pdf_utils.form_tools import populate_static_text_field
 
     writer = open_writer(pdf)
@@ -567,10 +568,12 @@ def fill_number(
             f"Văn bản thiếu trường {', '.join(missing)}",
             f"The document lacks the field(s) {', '.join(missing)}",
         )
-    style = _field_style(font_size)
     try:
-        populate_static_text_field(writer, NUMBER_FIELD, style, number)
-        populate_static_text_field(writer, DATE_FIELD, style, date_line)
+        populate_static_text_field(writer, NUMBER_FIELD, _field_style(font_size), number)
+        # Decree 30/2020, Appendix I: the place/date line is set in italics
+        populate_static_text_field(
+            writer, DATE_FIELD, _field_style(font_size, italic=True), date_line
+        )
     except (PdfError, FormFillingError) as exc:
         raise DocumentStateError(
             "Số và ngày văn bản đã được điền", "The number and date are already filled"
