@@ -33,7 +33,12 @@
    the names only when it matches: the same conjunction, evaluated in a cheaper order.
 7. The reverse cross-reference map of difference analysis skips leaf values
    (:mod:`signing._reverse_xref`).
-8. Certificates are parsed once per process: ``extract_certificate_info`` (the signer's
+8. ``HistoricalResolver._subsume_object`` (every object difference analysis reads is
+   copied into the historical revision's view) built a container ``Reference`` for every
+   value, numbers and names included, before finding out that a primitive is returned
+   unchanged; :func:`subsume_object` builds it only for the containers that keep it.
+   Same objects, same container references, same error for an object without one.
+9. Certificates are parsed once per process: ``extract_certificate_info`` (the signer's
    and the other certificates of every CMS signature and time-stamp token, at signing,
    validation and DSS building) returns certificates from a bounded cache keyed by their
    DER (:func:`parsed_certificate`), as do the trust roots and DSS certificates of
@@ -202,6 +207,36 @@ def read_until_class(class_chars: bytes, stream, maxchars=None):  # type: ignore
     return b"".join(chunks), False
 
 
+ORIGINAL_SUBSUME_OBJECT = HistoricalResolver._subsume_object
+_CONTAINERS = (generic.StreamObject, generic.DictionaryObject, generic.ArrayObject)
+_SUBSUMED = (generic.DecryptedObjectProxy, generic.IndirectObject, *_CONTAINERS)
+
+
+def subsume_object(self, obj):  # type: ignore[no-untyped-def]
+    """``HistoricalResolver._subsume_object`` without a ``Reference`` per primitive."""
+    container_ref = obj.get_container_ref()  # raises, as pyHanko does, when there is none
+    if not isinstance(obj, _SUBSUMED):
+        return obj  # primitives are shared with the reader, container_ref untouched
+    if isinstance(obj, generic.IndirectObject):
+        return generic.IndirectObject(idnum=obj.idnum, generation=obj.generation, pdf=self)
+    if isinstance(obj, generic.DecryptedObjectProxy):
+        return ORIGINAL_SUBSUME_OBJECT(self, obj)  # encrypted objects: pyHanko's own path
+    container_ref = generic.Reference(
+        idnum=container_ref.idnum, generation=container_ref.generation, pdf=self
+    )
+    subsume = self._subsume_object
+    if isinstance(obj, generic.StreamObject):
+        result = generic.StreamObject(
+            {k: subsume(v) for k, v in obj.items()}, encoded_data=obj.encoded_data
+        )
+    elif isinstance(obj, generic.DictionaryObject):
+        result = generic.DictionaryObject({k: subsume(v) for k, v in obj.items()})
+    else:
+        result = generic.ArrayObject(subsume(v) for v in obj)
+    result.container_ref = container_ref
+    return result
+
+
 ORIGINAL_MATCH_ISSUER_SERIAL = general.match_issuer_serial
 
 
@@ -287,6 +322,9 @@ def install(enabled: bool = True) -> None:
     )
     HistoricalResolver._load_reverse_xref_cache = (  # type: ignore[method-assign]
         load_reverse_xref_cache if enabled else ORIGINAL_LOAD_REVERSE_XREF_CACHE
+    )
+    HistoricalResolver._subsume_object = (  # type: ignore[method-assign]
+        subsume_object if enabled else ORIGINAL_SUBSUME_OBJECT
     )
     extract = extract_certificate_info if enabled else ORIGINAL_EXTRACT_CERTIFICATE_INFO
     for module in (general, generic_cms, pyhanko_dss, ades):
