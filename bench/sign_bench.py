@@ -305,15 +305,27 @@ print(hwm())
 if sys.argv[-1] == "warm":
     flow((work / "small.pdf").read_bytes())
     print(hwm())
-flow((work / "big.pdf").read_bytes())
-print(hwm())
+if sys.argv[-1] == "traced":
+    import tracemalloc
+
+    flow((work / "small.pdf").read_bytes())
+    data = (work / "big.pdf").read_bytes()
+    tracemalloc.start()
+    flow(data)
+    print(tracemalloc.get_traced_memory()[1] // 1024)
+    print(len(data) // 1024)
+else:
+    flow((work / "big.pdf").read_bytes())
+    print(hwm())
 """
 
 
-def peak_memory_child(bench: Bench, data: bytes, warm: bool) -> tuple[float, float]:
+def peak_memory_child(bench: Bench, data: bytes, mode: str) -> tuple[float, float]:
     """Our full flow on ``data`` in a child process that imports only ``signing``:
-    (peak RSS before the flow, peak RSS after it) in MiB. ``warm``: a 1-page flow
-    first, as in a long-lived worker (lazy imports, font and image caches)."""
+    (peak RSS before the flow, peak RSS after it) in MiB. ``mode`` "warm": a 1-page flow
+    first, as in a long-lived worker (lazy imports, font and image caches); "traced":
+    after such a warm-up, the peak of Python allocations during the flow (tracemalloc,
+    which sees no interpreter, module or allocator overhead) and the input's size."""
     (bench.tmp / "big.pdf").write_bytes(data)
     (bench.tmp / "small.pdf").write_bytes(make_doc(1))
     (bench.tmp / "signature.png").write_bytes(bench.sig_png)
@@ -321,7 +333,7 @@ def peak_memory_child(bench: Bench, data: bytes, warm: bool) -> tuple[float, flo
     boxes = [LAYOUT.number_box, LAYOUT.date_box, LAYOUT.leader_box]
     args = [str(bench.tmp), PIN, str(LAYOUT.page)]
     args += [str(v) for box in boxes for v in box.as_tuple()]
-    args.append("warm" if warm else "cold")
+    args.append(mode)
     result = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, *args],
                             capture_output=True, text=True, check=True, cwd=ROOT)
     before, after = result.stdout.strip().splitlines()[-2:]
@@ -332,6 +344,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer runs")
     args = parser.parse_args()
+    load_start = os.getloadavg()
     bench = Bench()
     docs = {
         "1 page": make_doc(1),
@@ -379,8 +392,9 @@ def main() -> None:
                      median_ms(forgetting(lambda p=prepared: bench.ours_leader(p)), runs)))
         cold.append((name, "body seal (B-LT)",
                      median_ms(forgetting(lambda f=filled: bench.ours_seal(f)), runs)))
-    before, peak = peak_memory_child(bench, docs["5 MB"], warm=False)
-    warm_before, warm_peak = peak_memory_child(bench, docs["5 MB"], warm=True)
+    before, peak = peak_memory_child(bench, docs["5 MB"], "cold")
+    warm_before, warm_peak = peak_memory_child(bench, docs["5 MB"], "warm")
+    traced_peak, input_size = peak_memory_child(bench, docs["5 MB"], "traced")
     print(f"# Signing benchmark — {datetime.now():%Y-%m-%d %H:%M}")
     print(f"machine: {platform.node()} · {platform.machine()} · {os.cpu_count()} CPU · "
           f"Python {platform.python_version()} · {platform.platform()}")
@@ -404,7 +418,13 @@ def main() -> None:
     print(f"peak memory, full flow on the 5 MB file (child process importing only signing, "
           f"VmHWM): first document of the process {peak:.0f} MiB ({before:.0f} MiB after "
           f"imports and set-up, +{peak - before:.0f} MiB); after a 1-page warm-up flow "
-          f"{warm_peak:.0f} MiB (+{warm_peak - warm_before:.0f} MiB over the warm-up's peak)")
+          f"{warm_peak:.0f} MiB (+{warm_peak - warm_before:.0f} MiB over the warm-up's peak); "
+          f"Python allocations during the flow (tracemalloc peak, after a warm-up): "
+          f"{traced_peak:.1f} MiB for a {input_size:.1f} MiB input")
+    load_end = os.getloadavg()
+    print(f"load average (1/5/15 min): at start {load_start[0]:.1f}/{load_start[1]:.1f}/"
+          f"{load_start[2]:.1f}, at end {load_end[0]:.1f}/{load_end[1]:.1f}/{load_end[2]:.1f} "
+          f"on {os.cpu_count()} CPUs")
     maxrss = peak_rss_kib() / 1024
     print(f"(this benchmark process, everything loaded: {maxrss:.0f} MiB)")
 

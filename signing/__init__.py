@@ -13,6 +13,7 @@ It never imports Flask or eoffice. Modules:
 * :mod:`signing.timestamps`, :mod:`signing.revocation` — the service strategies.
 """
 
+from . import _deferred  # noqa: F401 — first: defers pyHanko's aiohttp modules
 from .errors import SigningLibraryError
 from .keys import Pkcs11TokenSpec, SignerKey, load_pkcs12, open_pkcs11
 from .pki import DevPKI

@@ -191,7 +191,34 @@ def load_reverse_xref_cache(self: HistoricalResolver) -> None:  # noqa: C901
         struct_tree_objs=struct_tree_nodes,
     )
 
-    self._indirect_object_access_cache = {
-        ref: {RawPdfPath(*reversed(list(p))) for p in paths}
-        for ref, paths in collected.items()
-    }
+    self._indirect_object_access_cache = _PathMap(collected)
+
+
+class _PathMap(dict):  # type: ignore[type-arg]
+    """ref → set of ``RawPdfPath``, each set flattened from its linked lists when first
+    read: difference analysis asks for the paths of the few objects a later revision
+    overwrote, not for those of every object of the document."""
+
+    def __init__(self, collected: dict) -> None:  # type: ignore[type-arg]
+        super().__init__(collected)
+        self._flat: set[object] = set()
+
+    def __getitem__(self, ref):  # type: ignore[no-untyped-def]
+        paths = super().__getitem__(ref)
+        if ref not in self._flat:
+            paths = {RawPdfPath(*reversed(list(p))) for p in paths}
+            self[ref] = paths
+            self._flat.add(ref)
+        return paths
+
+    def get(self, ref, default=None):  # type: ignore[no-untyped-def]
+        """``self[ref]`` or ``default``."""
+        return self[ref] if ref in self else default
+
+    def values(self):  # type: ignore[no-untyped-def]
+        """Every set of paths, flattened."""
+        return [self[ref] for ref in self]
+
+    def items(self):  # type: ignore[no-untyped-def]
+        """(ref, paths) pairs, flattened."""
+        return [(ref, self[ref]) for ref in self]

@@ -12,6 +12,8 @@
 Text uses the bundled *Eoffice Serif* (Liberation Serif 2 rescaled to 1000 units/em
 and subset to Vietnamese, see ``fonts/build_font.py``): pyHanko assumes 1000 units/em
 when it writes glyph widths, so an unscaled 2048-unit font would come out stretched.
+Its Italic style sets the place/date line of :func:`signing.sign.fill_number`, which
+Decree 30/2020 (Appendix I) prints in italics.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pyhanko.stamp import BaseStampStyle, StaticStampStyle, TextStampStyle
 from .errors import SigningLibraryError
 
 FONT_PATH = Path(__file__).with_name("fonts") / "EofficeSerif-Regular.ttf"
+ITALIC_FONT_PATH = FONT_PATH.with_name("EofficeSerif-Italic.ttf")
 VIETNAM_TZ = timezone(timedelta(hours=7))
 INFO_FONT_SIZE = 10
 INFO_LEADING = 12
@@ -115,13 +118,13 @@ def copy_appearance(copy_form: CopyForm, body_name: str, signed_at: datetime) ->
     )
 
 
-@lru_cache(maxsize=1)
-def _font_bytes() -> bytes:
-    return FONT_PATH.read_bytes()
+@lru_cache(maxsize=4)
+def _font_bytes(path: str = str(FONT_PATH)) -> bytes:
+    return Path(path).read_bytes()
 
 
 _SUBSET_CACHE_SIZE = 64
-_subsets: OrderedDict[tuple[int, ...], bytes] = OrderedDict()
+_subsets: OrderedDict[tuple[str, tuple[int, ...]], bytes] = OrderedDict()
 _subsets_lock = threading.Lock()
 
 
@@ -130,11 +133,13 @@ class _SubsetCachingAccumulator(GlyphAccumulator):
     of glyphs: fontTools' subsetting (and re-serialisation) of the font took ~40 % of
     filling the number and date fields; numbers and date lines reuse few glyph sets."""
 
+    font_key: str = str(FONT_PATH)
+
     def _extract_subset(self, options=None):  # type: ignore[no-untyped-def]
         if options is not None:
             super()._extract_subset(options)
             return
-        key = tuple(sorted(self._glyphs))
+        key = (self.font_key, tuple(sorted(self._glyphs)))
         with _subsets_lock:
             data = _subsets.get(key)
             if data is not None:
@@ -155,10 +160,10 @@ class _SubsetCachingAccumulator(GlyphAccumulator):
 
 @dataclass(frozen=True)
 class BundledFontFactory(GlyphAccumulatorFactory):
-    """``GlyphAccumulatorFactory`` reading the bundled font from memory.
+    """``GlyphAccumulatorFactory`` reading a bundled font (``font_file``) from memory.
 
     The stock factory opens the font file at every signature and never closes it; the
-    font subsets are cached per glyph set (see :class:`_SubsetCachingAccumulator`).
+    font subsets are cached per font and glyph set (see :class:`_SubsetCachingAccumulator`).
     """
 
     font_file: str = str(FONT_PATH)
@@ -167,9 +172,9 @@ class BundledFontFactory(GlyphAccumulatorFactory):
         """A glyph accumulator over an in-memory copy of the bundled font."""
         if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
             obj_stream = writer.prepare_object_stream()
-        return _SubsetCachingAccumulator(
+        engine = _SubsetCachingAccumulator(
             writer=writer,
-            font_handle=io.BytesIO(_font_bytes()),
+            font_handle=io.BytesIO(_font_bytes(self.font_file)),
             font_size=self.font_size,
             ot_script_tag=self.ot_script_tag,
             ot_language_tag=self.ot_language_tag,
@@ -177,11 +182,14 @@ class BundledFontFactory(GlyphAccumulatorFactory):
             bcp47_lang_code=self.bcp47_lang_code,
             obj_stream=obj_stream,
         )
+        engine.font_key = self.font_file
+        return engine
 
 
-def font_factory(size: float) -> GlyphAccumulatorFactory:
-    """The font factory for text in appearances and filled fields."""
-    return BundledFontFactory(font_size=int(size))
+def font_factory(size: float, *, italic: bool = False) -> GlyphAccumulatorFactory:
+    """The font factory for text in appearances and filled fields (Regular or Italic)."""
+    path = ITALIC_FONT_PATH if italic else FONT_PATH
+    return BundledFontFactory(font_file=str(path), font_size=int(size))
 
 
 @lru_cache(maxsize=32)

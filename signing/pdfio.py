@@ -37,13 +37,21 @@ def _check_encrypted(reader: PdfFileReader) -> None:
         raise EncryptedPdfError()
 
 
-def open_reader(pdf: bytes) -> PdfFileReader:
-    """Read ``pdf`` strictly, falling back to a lenient read; map failures to our errors."""
-    check_header(pdf)
+def open_reader(pdf: bytes | io.BytesIO) -> PdfFileReader:
+    """Read ``pdf`` strictly, falling back to a lenient read; map failures to our errors.
+
+    ``pdf`` may be a ``BytesIO`` that the caller then extends in place (B-LT/B-LTA)."""
+    if isinstance(pdf, io.BytesIO):
+        with pdf.getbuffer() as view:
+            check_header(bytes(view[:1024]))
+    else:
+        check_header(pdf)
     last: BaseException | None = None
     for strict in (True, False):
         try:
-            reader = PdfFileReader(io.BytesIO(pdf), strict=strict)
+            stream = pdf if isinstance(pdf, io.BytesIO) else io.BytesIO(pdf)
+            stream.seek(0)
+            reader = PdfFileReader(stream, strict=strict)
             _check_encrypted(reader)
             reader.root  # noqa: B018 — force the catalog to parse
             return reader
@@ -56,13 +64,20 @@ def open_reader(pdf: bytes) -> PdfFileReader:
     ) from last
 
 
-def open_writer(pdf: bytes) -> IncrementalPdfFileWriter:
-    """An incremental writer over ``pdf`` (strict first, then lenient)."""
-    check_header(pdf)
+def open_writer(pdf: bytes | io.BytesIO) -> IncrementalPdfFileWriter:
+    """An incremental writer over ``pdf`` (strict first, then lenient); a ``BytesIO`` can
+    then be written in place."""
+    if isinstance(pdf, io.BytesIO):
+        with pdf.getbuffer() as view:
+            check_header(bytes(view[:1024]))
+    else:
+        check_header(pdf)
     last: BaseException | None = None
     for strict in (True, False):
         try:
-            writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=strict)
+            stream = pdf if isinstance(pdf, io.BytesIO) else io.BytesIO(pdf)
+            stream.seek(0)
+            writer = IncrementalPdfFileWriter(stream, strict=strict)
             _check_encrypted(writer.prev)
             writer.root  # noqa: B018
             return writer

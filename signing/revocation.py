@@ -22,6 +22,20 @@ way. :meth:`signing.pki.DevPKI.revoke` clears the memory (:func:`forget_checks`)
 revocation made in this process takes effect at once; one made in another process takes
 effect within :data:`CHECK_TTL`. Failed checks are never remembered, and validation
 (:func:`signing.validate_pdf`) never uses this memory.
+
+Decision on the window (:data:`CHECK_TTL` = 30 s, per process). A remembered check can
+let a key revoked elsewhere sign for at most 30 s more. That is kept because the
+revocation data itself is far coarser: a CA's OCSP answers are valid for hours (the dev
+PKI's for 12 h; responders may serve cached answers for that long) and CRLs are issued
+daily, so a revocation already takes minutes to hours to become visible to any signer;
+30 s adds nothing measurable to that delay, while a long-lived worker signing a batch
+checks each certificate once instead of at every signature (a fresh check is a path
+validation plus an OCSP round trip to the CA: ~20 ms in process, a network round trip
+in production). What is embedded stays honest: the answers embedded are the ones the
+check rested on, no older than 30 s at signing, each within its own validity period.
+Revocations made through :meth:`signing.pki.DevPKI.revoke` in this process take effect
+at once. Deployments that want no window set ``signing.revocation.CHECK_TTL = 0``
+(read at every check) — every signature then checks afresh.
 """
 
 from __future__ import annotations
@@ -32,7 +46,6 @@ import time
 from collections.abc import AsyncGenerator, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
-import httpx
 from asn1crypto import cms, crl, ocsp, pem, x509
 from pyhanko_certvalidator import errors as cv_errors
 from pyhanko_certvalidator.authority import Authority
@@ -89,6 +102,8 @@ class HttpFetching(RevocationSource):
         """GET (CRL, certificate) or POST (OCSP request) ``url``; ``None`` on failure."""
         if not url.lower().startswith(("http://", "https://")):
             return None
+        import httpx  # lazily: ~9 MiB (with its CLI's click/pygments) for in-process use
+
         try:
             if body is None:
                 response = httpx.get(url, timeout=self.timeout, follow_redirects=True)
@@ -149,7 +164,7 @@ def recently_checked(key: Hashable) -> CheckedPath | None:
         entry = _checked.get(key)
         if entry is None:
             return None
-        if entry[0] < time.monotonic():
+        if entry[0] <= time.monotonic():
             del _checked[key]
             return None
         return entry[1]
@@ -175,7 +190,7 @@ def _fetch_crl(route: Router, url: str) -> bytes | None:
     now = time.monotonic()
     with _checked_lock:
         entry = _crl_bytes.get((route, url))
-        if entry is not None and entry[0] >= now:
+        if entry is not None and entry[0] > now:
             return entry[1]
     data = route(url, None)
     if data is not None:

@@ -535,9 +535,9 @@ def prepare_draft(pdf: bytes, layout: DraftLayout) -> bytes:
     return result
 
 
-def _field_style(size: float) -> TextBoxStyle:
+def _field_style(size: float, *, italic: bool = False) -> TextBoxStyle:
     return TextBoxStyle(
-        font=font_factory(size),
+        font=font_factory(size, italic=italic),
         font_size=int(size),
         border_width=0,
         text_color=(0, 0, 0),
@@ -556,7 +556,8 @@ def fill_number(
     date_line: str,
     font_size: float = FIELD_FONT_SIZE,
 ) -> bytes:
-    """Write the number/notation and the place/date line into their fields (incremental)."""
+    """Write the number/notation (upright) and the place/date line (italic, as Decree
+    30/2020 sets it) into their fields, in an incremental update."""
     from pyhanko.pdf_utils.form_tools import populate_static_text_field
 
     writer = open_writer(pdf)
@@ -567,10 +568,12 @@ def fill_number(
             f"Văn bản thiếu trường {', '.join(missing)}",
             f"The document lacks the field(s) {', '.join(missing)}",
         )
-    style = _field_style(font_size)
     try:
-        populate_static_text_field(writer, NUMBER_FIELD, style, number)
-        populate_static_text_field(writer, DATE_FIELD, style, date_line)
+        populate_static_text_field(writer, NUMBER_FIELD, _field_style(font_size), number)
+        # Decree 30/2020, Appendix I: the place/date line is set in italics
+        populate_static_text_field(
+            writer, DATE_FIELD, _field_style(font_size, italic=True), date_line
+        )
     except (PdfError, FormFillingError) as exc:
         raise DocumentStateError(
             "Số và ngày văn bản đã được điền", "The number and date are already filled"
@@ -632,7 +635,8 @@ def _media_box(page) -> tuple[float, float, float, float]:  # type: ignore[no-un
 
 async def _sign_once(
     pdf: bytes, key: SignerKey, options: SignOptions, level: PadesLevel, field_name: str
-) -> tuple[bytes, ValidationContext | None]:
+) -> tuple[io.BytesIO, ValidationContext | None]:
+    """Sign once; the result is the open output buffer, which B-LT/B-LTA extend in place."""
     writer = open_writer(pdf)
     names = _field_names(writer)
     if field_name in names and names[field_name] != "/Sig":
@@ -686,29 +690,29 @@ async def _sign_once(
         )
         out = io.BytesIO()
         await signer.async_sign_pdf(writer, output=out)
-    result = out.getvalue()
-    finished(writer, out)
-    return result, vc
+    finished(writer)
+    return out, vc
 
 
 def _finish_levels(
-    held: list[bytes], options: SignOptions, level: PadesLevel, vc: ValidationContext | None
+    signed: io.BytesIO, options: SignOptions, level: PadesLevel, vc: ValidationContext | None
 ) -> bytes:
     """B-LT: embed validation data of every signature; B-LTA: then a document time-stamp.
 
-    ``held`` holds the only reference to the signed PDF, taken here so that each
-    intermediate version can be freed as soon as the next one exists."""
-    pdf = held.pop()
-    if level.rank < PadesLevel.B_LT.rank:
-        return pdf
-    out = embed_validation_data(
-        pdf, revocation=options.revocation, trust_roots=options.trust_roots
-    )
-    del pdf
-    if level == PadesLevel.B_LTA:
-        assert options.timestamps is not None
-        out = add_document_timestamp(out, timestamps=options.timestamps)
-    return out
+    Both are incremental updates appended in place to ``signed`` (the signature's output
+    buffer): no intermediate copy of the document, so the peak is the input plus one
+    growing buffer."""
+    try:
+        if level.rank >= PadesLevel.B_LT.rank:
+            _embed_validation_data_into(
+                signed, revocation=options.revocation, trust_roots=options.trust_roots
+            )
+        if level == PadesLevel.B_LTA:
+            assert options.timestamps is not None
+            _timestamp_into(signed, options.timestamps)
+        return signed.getvalue()
+    finally:
+        finished(signed)
 
 
 def sign_pdf(pdf: bytes, key: SignerKey, options: SignOptions) -> SignResult:
@@ -722,10 +726,8 @@ def sign_pdf(pdf: bytes, key: SignerKey, options: SignOptions) -> SignResult:
         )
     try:
         signed, vc = _run(_sign_once(pdf, key, options, options.level, field_name))
-        held = [signed]
-        del signed  # _finish_levels takes the only reference (one copy less at B-LTA)
         return SignResult(
-            pdf=_finish_levels(held, options, options.level, vc),
+            pdf=_finish_levels(signed, options, options.level, vc),
             field_name=field_name,
             level=options.level,
         )
@@ -745,7 +747,8 @@ def sign_pdf(pdf: bytes, key: SignerKey, options: SignOptions) -> SignResult:
         _sign_once(pdf, key, replace(options, revocation=EmbeddedOnly()), PadesLevel.B_B,
                    field_name)
     )
-    return SignResult(pdf=signed, field_name=field_name, level=PadesLevel.B_B, needs_upgrade=True)
+    return SignResult(pdf=_finish_levels(signed, options, PadesLevel.B_B, None),
+                      field_name=field_name, level=PadesLevel.B_B, needs_upgrade=True)
 
 
 def _translate(exc: BaseException) -> SigningLibraryError:
@@ -858,21 +861,26 @@ def add_document_timestamp(
 ) -> bytes:
     """Embed validation data for the last signature (when ``revocation`` fetches) and a
     document time-stamp: upgrades a B-B signature left by a TSA failure, or B-LT to B-LTA."""
-    out = pdf
-    if revocation is not None and revocation.fetcher_backend() is not None:
-        out = embed_validation_data(out, revocation=revocation, trust_roots=trust_roots)
-    writer = open_writer(out)
-    stamper = PdfTimeStamper(timestamps.timestamper())
-    buf = io.BytesIO()
+    stream = io.BytesIO(pdf)  # copied on the first write: ``pdf`` itself never changes
     try:
-        _run(stamper.async_timestamp_pdf(writer, "sha256", output=buf))
+        if revocation is not None and revocation.fetcher_backend() is not None:
+            _embed_validation_data_into(stream, revocation=revocation, trust_roots=trust_roots)
+        _timestamp_into(stream, timestamps)
+        return stream.getvalue()
+    finally:
+        finished(stream)
+
+
+def _timestamp_into(stream: io.BytesIO, timestamps: TimestampSource) -> None:
+    """Append a document time-stamp to the PDF in ``stream`` (in place)."""
+    writer = open_writer(stream)
+    stamper = PdfTimeStamper(timestamps.timestamper())
+    try:
+        _run(stamper.async_timestamp_pdf(writer, "sha256", in_place=True))
     except Exception as exc:  # noqa: BLE001
         if _is_timestamp_failure(exc):
             raise TimestampError() from exc
         raise _translate(exc) from exc
-    result = buf.getvalue()
-    finished(writer, buf)
-    return result
 
 
 def embed_validation_data(
@@ -892,7 +900,24 @@ def embed_validation_data(
     :data:`signing.revocation.CHECK_TTL` seconds ago (at signing, or by an earlier
     B-LT) contributes the path and answers of that check instead of new ones.
     """
-    reader = open_reader(pdf)
+    stream = io.BytesIO(pdf)  # copied on the first write: ``pdf`` itself never changes
+    try:
+        _embed_validation_data_into(stream, revocation=revocation, trust_roots=trust_roots,
+                                    validation_context=validation_context)
+        return stream.getvalue()
+    finally:
+        finished(stream)
+
+
+def _embed_validation_data_into(
+    stream: io.BytesIO,
+    *,
+    revocation: RevocationSource,
+    trust_roots: tuple[bytes, ...] = (),
+    validation_context: ValidationContext | None = None,
+) -> None:
+    """:func:`embed_validation_data` appended in place to the PDF in ``stream``."""
+    reader = open_reader(stream)
     signatures = [s for s in reader.embedded_signatures if s.sig_object_type == "/Sig"]
     if not signatures:
         raise DocumentStateError("Văn bản không có chữ ký số", "The document has no signature")
@@ -954,8 +979,7 @@ def embed_validation_data(
             crls=_unique(item for c in checked for item in c.crls),
             embed_roots=True,
         )
-        buf = io.BytesIO()
-        writer.write(buf)
+        writer.write_in_place()
     except SigningLibraryError:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -963,9 +987,6 @@ def embed_validation_data(
             f"Không nhúng được dữ liệu kiểm tra chữ ký: {exc}",
             f"Cannot embed validation data: {exc}",
         ) from exc
-    result = buf.getvalue()
-    finished(reader, buf)
-    return result
 
 
 def _unique(items: Iterable[Any]) -> list[Any]:

@@ -12,7 +12,6 @@ import abc
 import asyncio
 from dataclasses import dataclass, field
 
-import httpx
 from asn1crypto import tsp
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
@@ -75,6 +74,8 @@ class _HttpxTimeStamper(TimeStamper):
 
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
         def post() -> bytes:
+            import httpx  # lazily: a worker that never talks HTTP does not pay for it
+
             try:
                 response = httpx.post(
                     self.url,

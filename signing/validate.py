@@ -52,6 +52,7 @@ from pyhanko.sign.validation import (
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from ._speedups import parsed_certificate
 from .errors import PdfReadError, SigningLibraryError
 from .pdfio import open_reader
 from .revocation import EmbeddedOnly, RevocationSource
@@ -183,14 +184,15 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def load_trust_roots(items: Sequence[bytes]) -> list[asn1_x509.Certificate]:
-    """Parse DER or PEM (possibly several PEM blocks per item) into certificates."""
+    """Parse DER or PEM (possibly several PEM blocks per item) into certificates
+    (each parsed once per process, see :func:`signing._speedups.parsed_certificate`)."""
     roots: list[asn1_x509.Certificate] = []
     for item in items:
         if pem.detect(item):
             for _, _, der in pem.unarmor(item, multiple=True):
-                roots.append(asn1_x509.Certificate.load(der))
+                roots.append(parsed_certificate(der))
         else:
-            roots.append(asn1_x509.Certificate.load(item))
+            roots.append(parsed_certificate(item))
     return roots
 
 
@@ -382,7 +384,7 @@ class _Context:
         try:
             dss = DocumentSecurityStore.read_dss(reader)
             loaded = dss.as_validation_context({"trust_roots": []})
-            self.dss_certs = list(dss.load_certs())
+            self.dss_certs = [parsed_certificate(cert.dump()) for cert in dss.load_certs()]
             self.dss_ocsps = list(loaded.ocsps)
             self.dss_crls = list(loaded.crls)
             self.has_dss = True

@@ -1,4 +1,4 @@
-"""Build the small serif font that signature appearances embed.
+"""Build the small serif fonts that signature appearances and filled fields embed.
 
 pyHanko writes glyph widths as if every font had 1000 units per em, so a 2048-unit
 TrueType font (Liberation Serif) comes out stretched about twofold; the font is
@@ -11,7 +11,12 @@ Source: Liberation Serif 2.x (SIL Open Font License 1.1, Debian package
 Vietnamese glyphs, so it is not usable. "Liberation" is a Reserved Font Name under the
 OFL, so the modified font is renamed.
 
-Run by hand: ``python -m signing.fonts.build_font [SOURCE.ttf]``.
+Two styles are built: Regular (appearances, the number/notation) and Italic (the
+place/date line, which Decree 30/2020 sets in italics), from
+``LiberationSerif-Regular.ttf`` and ``LiberationSerif-Italic.ttf`` of the same package.
+
+Run by hand: ``python -m signing.fonts.build_font`` (both styles), or
+``python -m signing.fonts.build_font SOURCE.ttf [Regular|Italic]``.
 """
 
 from __future__ import annotations
@@ -23,8 +28,11 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 from fontTools.ttLib.scaleUpem import scale_upem
 
-SOURCE = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+SOURCE_DIR = Path("/usr/share/fonts/truetype/liberation2")
+SOURCE = SOURCE_DIR / "LiberationSerif-Regular.ttf"
 TARGET = Path(__file__).with_name("EofficeSerif-Regular.ttf")
+ITALIC_SOURCE = SOURCE_DIR / "LiberationSerif-Italic.ttf"
+ITALIC_TARGET = Path(__file__).with_name("EofficeSerif-Italic.ttf")
 FAMILY = "Eoffice Serif"
 
 #: Unicode ranges kept: Latin, Latin-1, Latin Extended-A (Đ, Ă, Ĩ, Ũ), Ơ/Ư,
@@ -41,8 +49,9 @@ UNICODE_RANGES: tuple[tuple[int, int], ...] = (
 )
 
 
-def build(source: Path = SOURCE, target: Path = TARGET) -> Path:
-    """Rescale ``source`` to 1000 units/em, subset it to Vietnamese and write ``target``."""
+def build(source: Path = SOURCE, target: Path = TARGET, style: str = "Regular") -> Path:
+    """Rescale ``source`` to 1000 units/em, subset it to Vietnamese and write ``target``
+    named *Eoffice Serif* ``style``."""
     font = TTFont(str(source))
     scale_upem(font, 1000)
     options = subset.Options()
@@ -56,15 +65,22 @@ def build(source: Path = SOURCE, target: Path = TARGET) -> Path:
     subsetter.subset(font)
     names = font["name"]
     for record in list(names.names):
-        if record.nameID in (1, 4, 16):
-            record.string = FAMILY if record.nameID != 4 else f"{FAMILY} Regular"
+        if record.nameID in (1, 16):
+            record.string = FAMILY
+        elif record.nameID == 4:
+            record.string = f"{FAMILY} {style}"
         elif record.nameID in (3, 6):
-            record.string = "EofficeSerif-Regular"
+            record.string = f"EofficeSerif-{style}"
     font.save(str(target))
     return target
 
 
 if __name__ == "__main__":
-    src = Path(sys.argv[1]) if len(sys.argv) > 1 else SOURCE
-    out = build(src)
-    print(f"{out} ({out.stat().st_size} bytes)")
+    if len(sys.argv) > 1:
+        style = sys.argv[2] if len(sys.argv) > 2 else "Regular"
+        target = ITALIC_TARGET if style == "Italic" else TARGET
+        outputs = [build(Path(sys.argv[1]), target, style)]
+    else:
+        outputs = [build(), build(ITALIC_SOURCE, ITALIC_TARGET, "Italic")]
+    for out in outputs:
+        print(f"{out} ({out.stat().st_size} bytes)")

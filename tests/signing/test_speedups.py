@@ -178,6 +178,97 @@ def test_reverse_xref_map_matches_pyhanko(  # type: ignore[no-untyped-def]
         original = theirs.get_historical_resolver(revision)
         load_reverse_xref_cache(mine)
         ORIGINAL_LOAD_REVERSE_XREF_CACHE(original)
-        assert mine._indirect_object_access_cache == original._indirect_object_access_cache
-        compared += len(mine._indirect_object_access_cache)
+        lazy = mine._indirect_object_access_cache
+        flattened = {ref: lazy[ref] for ref in lazy}  # flattened when read
+        assert flattened == original._indirect_object_access_cache
+        assert dict(lazy.items()) == original._indirect_object_access_cache
+        compared += len(flattened)
     assert ours.xrefs.total_revisions >= 5 and compared > 100
+
+
+def test_certificate_info_from_parsed_cache_matches_pyhanko(  # type: ignore[no-untyped-def]
+    person_key, options, signature_png
+) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+    from signing_helpers import LAYOUT, make_pdf
+
+    from signing._speedups import ORIGINAL_EXTRACT_CERTIFICATE_INFO, extract_certificate_info
+    from signing.sign import certify_draft, prepare_draft
+
+    certified = certify_draft(prepare_draft(make_pdf(pages=1), LAYOUT), person_key,
+                              signature_png=signature_png, options=options).pdf
+    (emb,) = PdfFileReader(io.BytesIO(certified)).embedded_signatures
+    (token,) = extract_tst_data_iter(emb.signer_info, signed=False)  # the B-T token
+    for signed_data in (emb.signed_data, token):
+        ours = extract_certificate_info(signed_data)
+        theirs = ORIGINAL_EXTRACT_CERTIFICATE_INFO(signed_data)
+        assert ours.signer_cert.dump() == theirs.signer_cert.dump()
+        assert [c.dump() for c in ours.other_certs] == [c.dump() for c in theirs.other_certs]
+        assert ours.attribute_certs == theirs.attribute_certs
+        again = extract_certificate_info(signed_data)
+        assert again.signer_cert is ours.signer_cert  # parsed once per process
+    assert extract_certificate_info(emb.signed_data).signer_cert.dump() == (
+        person_key.certificate.dump()
+    )
+
+
+def _same_view(ours, theirs) -> None:  # type: ignore[no-untyped-def]
+    """Structurally equal, same types, same container references, all the way down."""
+    from pyhanko.pdf_utils import generic
+
+    assert type(ours) is type(theirs)
+    if isinstance(ours, generic.IndirectObject):
+        assert ours.reference == theirs.reference
+        return
+    if isinstance(ours, generic.DictionaryObject | generic.ArrayObject):
+        assert ours.container_ref == theirs.container_ref
+        if isinstance(ours, generic.StreamObject):
+            assert ours.encoded_data == theirs.encoded_data
+        if isinstance(ours, generic.DictionaryObject):
+            assert ours.keys() == theirs.keys()
+            for key in ours:
+                _same_view(ours.raw_get(key), theirs.raw_get(key))
+        else:
+            assert len(ours) == len(theirs)
+            for mine, original in zip(ours, theirs, strict=True):
+                _same_view(mine, original)
+        return
+    assert ours is theirs  # primitives are shared with the reader
+
+
+def test_subsume_object_matches_pyhanko(  # type: ignore[no-untyped-def]
+    body_key, person_key, options, signature_png, seal_png
+) -> None:
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.misc import PdfReadError as PyHankoReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from signing_helpers import LAYOUT, make_pdf
+
+    from signing._speedups import ORIGINAL_SUBSUME_OBJECT, subsume_object
+    from signing.sign import PadesLevel, certify_draft, fill_number, prepare_draft, seal_document
+
+    certified = certify_draft(prepare_draft(make_pdf(pages=3), LAYOUT), person_key,
+                              signature_png=signature_png, options=options).pdf
+    sealed = seal_document(fill_number(certified, number="Số: 1/QĐ", date_line="ngày 1"),
+                           body_key, seal_png=seal_png,
+                           options=replace(options, level=PadesLevel.B_LTA)).pdf
+    reader = PdfFileReader(io.BytesIO(sealed))
+    compared = 0
+    for revision in range(reader.xrefs.total_revisions):
+        resolver = reader.get_historical_resolver(revision)
+        for ref in reader.xrefs.explicit_refs_in_revision(revision):
+            raw = reader.get_object(ref, revision, transparent_decrypt=False)
+            _speedups.install(enabled=False)  # pyHanko's method all the way down
+            try:
+                theirs = ORIGINAL_SUBSUME_OBJECT(resolver, raw)
+            finally:
+                _speedups.install(enabled=True)
+            _same_view(subsume_object(resolver, raw), theirs)
+            compared += 1
+    assert compared > 50
+    orphan = generic.NumberObject(7)  # no container reference: both refuse it
+    with pytest.raises(PyHankoReadError):
+        ORIGINAL_SUBSUME_OBJECT(resolver, orphan)
+    with pytest.raises(PyHankoReadError):
+        subsume_object(resolver, orphan)
