@@ -116,6 +116,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from eoffice.incoming.views import bp as incoming_bp
     from eoffice.orgs.views import bp as orgs_bp
     from eoffice.outgoing.views import bp as outgoing_bp
+    from eoffice.reports.views import bp as reports_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -125,6 +126,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(pki_bp)
     app.register_blueprint(incoming_bp)
     app.register_blueprint(outgoing_bp)
+    app.register_blueprint(reports_bp)
 
     from eoffice.extensions import csrf
 
