@@ -138,13 +138,16 @@ class Request:
 # input
 
 
-def parse_day(value: Any, missing: str) -> date:
-    """``2026-01-31`` or ``31/01/2026`` → date; 400 with a Vietnamese message otherwise."""
+def parse_day(value: Any, which: str = "start") -> date:
+    """``2026-01-31`` or ``31/01/2026`` → date; 400 with a Vietnamese message otherwise
+    (``which`` names the missing one: ``start`` or ``end``)."""
     if isinstance(value, date):
         return value
     text = (value or "").strip() if isinstance(value, str) else ""
     if not text:
-        raise BadRequest(missing)
+        if which == "end":
+            raise BadRequest(MISSING_END, details={"field": "to"})
+        raise BadRequest(MISSING_START, details={"field": "from"})
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             return date.fromisoformat(text)
@@ -185,8 +188,8 @@ def parse_request(actor: Any, *, kind: Any, org: Any, start: Any, end: Any,
     if not body.is_body:
         raise BadRequest(NOT_A_BODY)
     require(actor, "reports.export", body)
-    first = parse_day(start, MISSING_START)
-    last = parse_day(end, MISSING_END)
+    first = parse_day(start, "start")
+    last = parse_day(end, "end")
     if last < first:
         raise BadRequest(END_BEFORE_START, details={"from": first.isoformat(),
                                                    "to": last.isoformat()})

@@ -49,7 +49,7 @@ def _page(values: dict[str, Any], error: str = "", status: int = 200) -> Any:
 
 @bp.get("")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def registers():  # type: ignore[no-untyped-def]
     """The export form; the current year by default."""
     year = service.today().year
     values = {"kind": "outgoing_register", "org": "", "from": date(year, 1, 1).isoformat(),
