@@ -498,37 +498,40 @@ def _numbered(result: list[Any]) -> tuple[list[tuple[Any, ...]], tuple[Any, ...]
 def incoming_handling(org: Organization, start: date, end: date, as_of: date) -> Report:
     """Figures of the documents received in the period, per lead unit (1 statement)."""
     doc, a = IncomingDocument, IncomingAssignment
-    lead = (sa.select(a.document_id, sa.func.min(a.id).label("assignment_id"))
-            .where(a.role == "lead", a.parent_id.is_(None), a.active.is_(True))
-            .group_by(a.document_id).subquery())
-    lead_row = aliased(IncomingAssignment)
     person = aliased(User)
     lead_unit, person_unit = aliased(Organization), aliased(Organization)
-    label = sa.func.coalesce(lead_unit.name, person_unit.name, person.full_name,
-                             sa.literal(NO_LEAD))
-    open_ = doc.status.in_(("assigned", "processing"))
-    done = doc.status == "completed"
+    # The lead's unit (or the lead person's unit, or the person) of each document: a
+    # correlated lookup through the index on document_id, so only the body's documents of
+    # the period are visited (never the whole assignment table).
+    lead = (sa.select(sa.func.coalesce(lead_unit.name, person_unit.name, person.full_name))
+            .select_from(a)
+            .outerjoin(person, person.id == a.user_id)
+            .outerjoin(lead_unit, lead_unit.id == a.unit_id)
+            .outerjoin(person_unit, person_unit.id == person.unit_id)
+            .where(a.document_id == doc.id, a.role == "lead", a.parent_id.is_(None),
+                   a.active.is_(True))
+            .order_by(a.id).limit(1).correlate(doc).scalar_subquery())
     low, high = _utc_bounds(start, end)
+    inner = (sa.select(sa.func.coalesce(lead, sa.literal(NO_LEAD)).label("label"),
+                       doc.id, doc.source, doc.status, doc.timeliness, doc.deadline)
+             .where(doc.org_id == org.id, doc.received_at >= low, doc.received_at < high)
+             .subquery())
+    c = inner.c
+    open_ = c.status.in_(("assigned", "processing"))
+    done = c.status == "completed"
     stmt = (sa.select(
-        label.label("label"), sa.func.count(doc.id),
-        _count(doc.source == "electronic"), _count(doc.source == "paper"),
-        _count(doc.status == "received"), _count(doc.status == "accepted"),
-        _count(sa.and_(done, doc.timeliness == "early")),
-        _count(sa.and_(done, doc.timeliness == "on_time")),
-        _count(sa.and_(done, doc.timeliness == "late")),
-        _count(sa.and_(done, doc.timeliness.is_(None))),
-        _count(sa.and_(open_, sa.or_(doc.deadline.is_(None), doc.deadline >= as_of))),
-        _count(sa.and_(open_, doc.deadline < as_of)),
-        _count(doc.status == "refused"),
-        _count(doc.status.in_(("revoked", "replaced", "withdrawn"))))
-        .select_from(doc)
-        .outerjoin(lead, lead.c.document_id == doc.id)
-        .outerjoin(lead_row, lead_row.id == lead.c.assignment_id)
-        .outerjoin(person, person.id == lead_row.user_id)
-        .outerjoin(lead_unit, lead_unit.id == lead_row.unit_id)
-        .outerjoin(person_unit, person_unit.id == person.unit_id)
-        .where(doc.org_id == org.id, doc.received_at >= low, doc.received_at < high)
-        .group_by(label).order_by(label))
+        c.label, sa.func.count(c.id),
+        _count(c.source == "electronic"), _count(c.source == "paper"),
+        _count(c.status == "received"), _count(c.status == "accepted"),
+        _count(sa.and_(done, c.timeliness == "early")),
+        _count(sa.and_(done, c.timeliness == "on_time")),
+        _count(sa.and_(done, c.timeliness == "late")),
+        _count(sa.and_(done, c.timeliness.is_(None))),
+        _count(sa.and_(open_, sa.or_(c.deadline.is_(None), c.deadline >= as_of))),
+        _count(sa.and_(open_, c.deadline < as_of)),
+        _count(c.status == "refused"),
+        _count(c.status.in_(("revoked", "replaced", "withdrawn"))))
+        .group_by(c.label).order_by(c.label))
     rows, totals = _numbered(db.session.execute(stmt).all())
     report = _new_report("incoming_handling", org, start, end, as_of, INCOMING_HANDLING_COLUMNS)
     report.sections = [("", rows)]
