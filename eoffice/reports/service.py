@@ -65,6 +65,7 @@ from eoffice.reports import policy as _policy  # noqa: F401  (declares the repor
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_DAYS = 366
 MAX_ROWS = 50_000
+MIN_YEAR, MAX_YEAR = 1900, 2999  # beyond these a date is a typing error (and overflows)
 FORMATS = ("xlsx", "pdf")
 
 KIND_TITLES = {
@@ -148,21 +149,25 @@ def parse_day(value: Any, which: str = "start") -> date:
         if which == "end":
             raise BadRequest(MISSING_END, details={"field": "to"})
         raise BadRequest(MISSING_START, details={"field": "from"})
+    parsed: date | None = None
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return date.fromisoformat(text)
-        match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
-        if match:
+            parsed = date.fromisoformat(text)
+        elif match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
             day, month, year = (int(g) for g in match.groups())
-            return date(year, month, day)
+            parsed = date(year, month, day)
     except ValueError:
-        pass
-    raise BadRequest(BAD_DATE, details={"value": text[:40]})
+        parsed = None
+    if parsed is None or not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise BadRequest(BAD_DATE, details={"value": text[:40]})
+    return parsed
 
 
 def find_org(actor: Any, spec: Any) -> Organization:
     """The body by organisation code (``000.00.30.H33``) or id; the actor's body if empty."""
     text = str(spec or "").strip()
+    if CONTROL_CHARS.search(text):  # never a code (and PostgreSQL refuses NUL in text)
+        raise BadRequest(UNKNOWN_ORG, details={"org": CONTROL_CHARS.sub("?", text[:40])})
     if not text:
         org = db.session.get(Organization, actor.org_id) if actor.org_id else None
     elif text.isdigit() and len(text) < 12:
