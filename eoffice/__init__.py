@@ -121,6 +121,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from eoffice.orgs.group_views import bp as groups_bp
     from eoffice.orgs.views import bp as orgs_bp
     from eoffice.outgoing.views import bp as outgoing_bp
+    from eoffice.reports.views import bp as reports_bp
     from eoffice.tiers.views import bp as tiers_bp
 
     app.register_blueprint(core_bp)
@@ -134,6 +135,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(distribution_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(tiers_bp)
+    app.register_blueprint(reports_bp)
 
     from eoffice.extensions import csrf
 

@@ -32,6 +32,7 @@ NAV = (
     ("outgoing.index", _l("Văn bản đi"), None),
     ("outgoing.drafts", _l("Dự thảo"), ("specialist", "head", "leader")),
     ("reports.index", _l("Thống kê"), ("leader", "clerk", "admin", "head")),
+    ("reports.registers", _l("Sổ & báo cáo"), ("leader", "clerk")),
     ("orgs.index", _l("Quản trị"), ("admin",)),
 )
 
