@@ -7,7 +7,7 @@ TP Rạch Giá: ``vanthu.rachgia`` sees the green verdict, registers it and forw
 city's wards as its sao y; ``lanhdao.rachgia`` assigns it to ``chuyenvien.rachgia``, who
 completes it. A ward's clerk (``vanthu.xa``) receives the copy, sees both the province and
 the city, and every signature in its file is valid in pdfsig. The province then sees
-"Đã hoàn thành" for Rạch Giá on the directive's page.
+"Đã hoàn thành" for Rạch Giá on the directive's page and downloads its outgoing register.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from browser_steps import compose_directive, off_the_event_loop, run_worker, sign_in, sign_out
 from helpers import pdfsig, serving_pki
+from openpyxl import load_workbook
 
 from eoffice.incoming import service as incoming
 from signing.copy import original_of
@@ -142,3 +143,17 @@ def test_directive_drafted_signed_issued_registered_assigned_completed(
     assert rachgia.inner_text() == "Đã hoàn thành"
     others = page.locator(f"#recipients tbody tr:not([data-code='{RACHGIA}']) .badge")
     assert set(others.all_inner_texts()) == {"Đã đến"}
+
+    # ... and downloads the outgoing register (sổ đăng ký văn bản đi) with the directive
+    page.click(".mainnav >> text=Sổ & báo cáo")
+    page.select_option("#kind", "outgoing_register")
+    page.select_option("#format", "xlsx")
+    with page.expect_download() as download:
+        page.click("#report-form button[type=submit]")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.suffix == ".xlsx"
+    sheet = load_workbook(saved, read_only=True).active
+    cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert any(SUBJECT in c for c in cells)
+    assert "Sổ đăng ký văn bản đi".upper() in " ".join(cells).upper()
