@@ -6,4 +6,11 @@ from apiflask import APIBlueprint
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="eoffice")
 
-from eoffice.api import accounts, incoming, outgoing, verify  # noqa: E402,F401  (routes register on bp)
+from eoffice.api import (  # noqa: E402,F401  (routes register on bp)
+    accounts,
+    incoming,
+    notifications,
+    outgoing,
+    stats,
+    verify,
+)

@@ -1,0 +1,19 @@
+"""Indexes the figures need (no tables of their own).
+
+The figures (``dashboard.stats``) filter incoming documents by body and arrival instant
+and outgoing documents by body and issue date, over the whole tree; with a million
+documents these two composite indexes let the database read only the period's rows of
+each body instead of every document of the body.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from eoffice.incoming.models import IncomingDocument
+from eoffice.outgoing.models import OutgoingDocument
+
+INCOMING_BY_ORG_AND_ARRIVAL = sa.Index("ix_incoming_documents_org_received",
+                                       IncomingDocument.org_id, IncomingDocument.received_at)
+OUTGOING_BY_ORG_AND_ISSUE = sa.Index("ix_outgoing_documents_org_issued",
+                                     OutgoingDocument.org_id, OutgoingDocument.issued_on)
