@@ -104,8 +104,8 @@ def _parse_day(text: str, field: str) -> date:
         if day.year < 1945:
             break
         return day
-    raise BadRequest(f"Ngày không hợp lệ: «{value[:40]}» (dùng dạng 2026-01-31 hoặc 31/01/2026).",
-                     details={"field": field})
+    raise BadRequest("Ngày không hợp lệ (dùng dạng 2026-01-31 hoặc 31/01/2026).",
+                     details={"field": field, "value": value[:40]})
 
 
 def parse_period(start: str | None, end: str | None, *, now: date | None = None) -> Period:
@@ -116,9 +116,9 @@ def parse_period(start: str | None, end: str | None, *, now: date | None = None)
     first = _parse_day(start, "from") if (start or "").strip() else date(current.year, 1, 1)
     last = _parse_day(end, "to") if (end or "").strip() else current
     if last < first:
-        raise BadRequest(f"Khoảng thời gian không hợp lệ: ngày kết thúc ({last:%d/%m/%Y}) "
-                         f"trước ngày bắt đầu ({first:%d/%m/%Y}).",
-                         details={"field": "to"})
+        raise BadRequest("Khoảng thời gian không hợp lệ: ngày kết thúc trước ngày bắt đầu.",
+                         details={"field": "to", "from": first.isoformat(),
+                                  "to": last.isoformat()})
     if (last - first).days > MAX_PERIOD_DAYS:
         raise BadRequest("Khoảng thời gian quá dài (tối đa 50 năm).", details={"field": "from"})
     return Period(first, last)
@@ -134,8 +134,8 @@ def resolve_org(actor: Any, code: str | None) -> Organization:
         org = db.session.execute(sa.select(Organization).where(Organization.code == code)
                                  ).scalars().first()
         if org is None:
-            raise NotFound(f"Không tìm thấy cơ quan có mã «{code[:40]}».",
-                           details={"field": "org"})
+            raise NotFound("Không tìm thấy cơ quan có mã này.",
+                           details={"field": "org", "value": code[:40]})
     require(actor, "stats.view", org)
     return org
 

@@ -10,6 +10,10 @@
     withdrawn: "#7a7f87", refused: "#c4c9cf"
   };
   var bodies = document.getElementById("chart-bodies");
+  var horizontal = data.labels.length > 6;
+  if (bodies && horizontal) {  // one readable bar per body
+    bodies.parentNode.style.height = Math.max(360, 26 * data.labels.length + 120) + "px";
+  }
   if (bodies) {
     new Chart(bodies, {
       type: "bar",
@@ -20,9 +24,12 @@
         })
       },
       options: {
-        indexAxis: data.labels.length > 6 ? "y" : "x",
+        indexAxis: horizontal ? "y" : "x",
         responsive: true, maintainAspectRatio: false, animation: false,
-        scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } },
+        scales: {
+          x: { stacked: true, beginAtZero: true, ticks: { autoSkip: horizontal, precision: 0 } },
+          y: { stacked: true, beginAtZero: true, ticks: { autoSkip: !horizontal, precision: 0 } }
+        },
         plugins: { legend: { position: "bottom" } }
       }
     });
