@@ -18,7 +18,8 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('incoming_documents', schema=None) as batch_op:
         batch_op.create_index('ix_incoming_documents_org_received', ['org_id', 'received_at'],
-                              unique=False)
+                              unique=False,
+                              postgresql_include=['source', 'status', 'timeliness', 'deadline'])
     with op.batch_alter_table('outgoing_documents', schema=None) as batch_op:
         batch_op.create_index('ix_outgoing_documents_org_issued', ['org_id', 'issued_on'],
                               unique=False)
