@@ -24,6 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased
 
 from eoffice.extensions import db
 from eoffice.incoming.models import IncomingAssignment, IncomingDocument
@@ -89,8 +90,7 @@ def _outgoing_conditions(actor: Any) -> dict[str, Any]:
     return conditions
 
 
-def _incoming_conditions(actor: Any) -> dict[str, Any]:
-    d = IncomingDocument
+def _incoming_conditions(actor: Any, d: Any = IncomingDocument) -> dict[str, Any]:
     conditions: dict[str, Any] = {}
     if actor.has_role("clerk"):
         conditions["to_register"] = d.status == "received"
@@ -123,15 +123,19 @@ def counts(actor: Any, *, day: date) -> dict[str, int]:
 
 def incoming_items(actor: Any, *, day: date, limit: int = 10) -> list[dict[str, Any]]:
     """Incoming documents waiting for the person: most urgent, nearest deadline first."""
-    d = IncomingDocument
+    d, other = IncomingDocument, aliased(IncomingDocument)
     assigned = _assigned(actor).subquery()
-    conditions = [d.id.in_(sa.select(assigned.c.document_id))]
+    # the candidates as a union of small index lookups (the person's assignments, the
+    # body's documents in the clerk's or leader's waiting state), not a scan of the body
+    parts: list[Any] = [sa.select(assigned.c.document_id)]
+    parts += [sa.select(other.id).where(other.org_id == actor.org_id, condition)
+              for condition in _incoming_conditions(actor, other).values()]
+    candidates = sa.union_all(*parts) if len(parts) > 1 else parts[0]
     reasons = {"to_register": "received", "to_direct": "accepted"}
-    conditions += list(_incoming_conditions(actor).values())
     rows = db.session.execute(
         sa.select(d, assigned.c.deadline)
         .outerjoin(assigned, assigned.c.document_id == d.id)
-        .where(d.org_id == actor.org_id, sa.or_(*conditions))
+        .where(d.org_id == actor.org_id, d.id.in_(candidates))
         .order_by(d.priority.desc(),
                   sa.func.coalesce(assigned.c.deadline, d.deadline).is_(None),
                   sa.func.coalesce(assigned.c.deadline, d.deadline), d.received_at, d.id)
