@@ -7,16 +7,19 @@ notifications (another's id is a 404).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError
 
 from eoffice.core.uow import unit_of_work
 from eoffice.notifications import service
 
+log = logging.getLogger(__name__)
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 20
 
@@ -32,7 +35,11 @@ def notification_helpers() -> dict[str, Any]:
     def unread() -> int:
         if not current_user.is_authenticated:
             return 0
-        return service.unread_count(current_user)
+        try:
+            return service.unread_count(current_user)
+        except SQLAlchemyError:  # an error page while the database is failing: no badge
+            log.warning("unread notification count unavailable", exc_info=True)
+            return 0
 
     return {"unread_notifications": unread}
 
