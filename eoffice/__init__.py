@@ -88,6 +88,7 @@ def _import_models() -> None:
     """Every model module, listed explicitly, so metadata and migrations see all tables."""
     import eoffice.audit.models  # noqa: F401
     import eoffice.auth.models  # noqa: F401
+    import eoffice.dashboard.models  # noqa: F401
     import eoffice.documents.models  # noqa: F401
     import eoffice.incoming.distribution  # noqa: F401
     import eoffice.incoming.models  # noqa: F401
@@ -115,9 +116,12 @@ def _register_blueprints(app: APIFlask) -> None:
     from eoffice.audit.views import bp as audit_bp
     from eoffice.auth.views import bp as auth_bp
     from eoffice.core.views import bp as core_bp
+    from eoffice.dashboard.views import bp as dashboard_bp
     from eoffice.documents.pki_views import bp as pki_bp
+    from eoffice.documents.verify_views import bp as verify_bp
     from eoffice.incoming.distribution_views import bp as distribution_bp
     from eoffice.incoming.views import bp as incoming_bp
+    from eoffice.notifications.views import bp as notifications_bp
     from eoffice.orgs.group_views import bp as groups_bp
     from eoffice.orgs.views import bp as orgs_bp
     from eoffice.outgoing.views import bp as outgoing_bp
@@ -136,6 +140,9 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(groups_bp)
     app.register_blueprint(tiers_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(verify_bp)
+    app.register_blueprint(notifications_bp)
 
     from eoffice.extensions import csrf
 

@@ -6,4 +6,14 @@ from apiflask import APIBlueprint
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="eoffice")
 
-from eoffice.api import accounts, distribution, incoming, outgoing, reports, tiers, verify  # noqa: E402,F401  (routes register on bp)
+from eoffice.api import (  # noqa: E402,F401  (routes register on bp)
+    accounts,
+    distribution,
+    incoming,
+    notifications,
+    outgoing,
+    reports,
+    stats,
+    tiers,
+    verify,
+)

@@ -10,8 +10,7 @@ from flask_login import current_user
 
 from eoffice.api import bp
 from eoffice.api.accounts import token_required
-from eoffice.core.errors import ValidationFailed
-from eoffice.documents.keys import verify_pdf
+from eoffice.documents.verification import verify_upload
 
 
 class VerifyIn(Schema):
@@ -23,8 +22,4 @@ class VerifyIn(Schema):
 @bp.input(VerifyIn, location="files", arg_name="files")
 def verify(files: dict[str, Any]) -> Any:
     """Validation report of every signature in the uploaded PDF (422 if not a PDF)."""
-    data = files["file"].read()
-    if not data:
-        raise ValidationFailed("Tệp tải lên rỗng.")
-    _ = current_user.id  # any signed-in user may verify
-    return verify_pdf(data)
+    return verify_upload(current_user, files["file"].read())

@@ -7,7 +7,6 @@ from flask import (
     current_app,
     jsonify,
     redirect,
-    render_template,
     request,
     session,
     url_for,
@@ -31,8 +30,9 @@ NAV = (
     ("distribution.to_inform", _l("Văn bản để biết"), None),
     ("outgoing.index", _l("Văn bản đi"), None),
     ("outgoing.drafts", _l("Dự thảo"), ("specialist", "head", "leader")),
-    ("reports.index", _l("Thống kê"), ("leader", "clerk", "admin", "head")),
     ("reports.registers", _l("Sổ & báo cáo"), ("leader", "clerk")),
+    ("dashboard.figures", _l("Thống kê"), ("leader", "clerk", "admin")),
+    ("verify.index", _l("Kiểm tra chữ ký"), None),
     ("orgs.index", _l("Quản trị"), ("admin",)),
 )
 
@@ -64,8 +64,10 @@ def layout_helpers() -> dict[str, object]:
 @bp.get("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    """The signed-in user's start page."""
-    return render_template("index.html", user=current_user)
+    """The signed-in user's start page: my work, and the body's figures for leaders."""
+    from eoffice.dashboard.views import home
+
+    return home()
 
 
 @bp.post("/lang/<code>")

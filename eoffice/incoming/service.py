@@ -52,6 +52,7 @@ from eoffice.incoming.models import (
     FROZEN,
     PRIORITY_NAMES,
     ROLE_NAMES,
+    TIMELINESS_NAMES,
     IncomingAssignment,
     IncomingDocument,
     IncomingFile,
@@ -927,6 +928,10 @@ def complete(actor: Any, doc: IncomingDocument, result: str, *,
     audit.record(actor, "incoming.completed", doc, details={
         "timeliness": doc.timeliness, "deadline": doc.deadline, "result": doc.result[:200]})
     _emit(doc, actor, "06", f"Đã hoàn thành xử lý: {doc.result[:300]}")
+    if doc.directed_by is not None and doc.directed_by.id != actor.id:
+        notify(doc.directed_by, "incoming.completed",
+               f"Đã hoàn thành ({TIMELINESS_NAMES.get(doc.timeliness or '', 'không có hạn')})"
+               f": {_label(doc)}", link(doc))
     return doc
 
 

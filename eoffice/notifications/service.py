@@ -82,3 +82,42 @@ def mark_read(user: Any, note_id: int) -> Notification:
         note.read_at = utcnow()
         db.session.flush()
     return note
+
+
+def unread_count(user: Any) -> int:
+    """How many notifications the user has not read."""
+    return int(db.session.execute(
+        sa.select(sa.func.count()).select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))).scalar_one())
+
+
+def page_for(user: Any, *, page: int = 1, per_page: int = 20, unread_only: bool = False
+             ) -> tuple[list[Notification], int]:
+    """One page of the user's notifications, newest first, and the total."""
+    stmt = sa.select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())
+                               ).scalar_one()
+    rows = db.session.execute(stmt.order_by(Notification.id.desc()).limit(per_page)
+                              .offset((max(page, 1) - 1) * per_page)).scalars()
+    return list(rows), int(total)
+
+
+def mark_all_read(user: Any, ids: list[int] | None = None) -> int:
+    """Mark the user's unread notifications (all, or those of ``ids``) as read; how many."""
+    stmt = sa.update(Notification).where(Notification.user_id == user.id,
+                                         Notification.read_at.is_(None))
+    if ids is not None:
+        stmt = stmt.where(Notification.id.in_(ids))
+    result = db.session.execute(stmt.values(read_at=utcnow()).execution_options(
+        synchronize_session=False))
+    db.session.flush()
+    return int(result.rowcount or 0)
+
+
+def safe_link(link: str) -> str:
+    """The notification's link if it is a path of this site, else the list page."""
+    if link.startswith("/") and not link.startswith("//") and "\\" not in link:
+        return link
+    return ""

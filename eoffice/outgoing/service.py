@@ -48,6 +48,7 @@ from eoffice.interop import edxml
 from eoffice.interop import service as interop
 from eoffice.interop.hub_client import HubClientError
 from eoffice.interop.models import OutboxMessage
+from eoffice.notifications import feeds as notification_feeds
 from eoffice.orgs import groups
 from eoffice.orgs.artwork import seal_diameter_for_tier
 from eoffice.orgs.models import Organization
@@ -92,6 +93,7 @@ def _event(actor: Any, doc: OutgoingDocument, action: str, before: str, comment:
     db.session.flush()
     audit.record(actor, f"outgoing.{action}", doc, org_id=doc.org_id,
                  details={"from": before, "to": doc.status, "comment": comment, **details})
+    notification_feeds.outgoing_step(actor, doc, action, comment)
 
 
 def _add_version(actor: Any, doc: OutgoingDocument, pdf: bytes, reason: str) -> None:

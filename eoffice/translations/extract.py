@@ -41,6 +41,8 @@ DISPLAY_TABLES = frozenset({
     # outgoing: workflow, service and delivery labels
     "STATUS_LABELS", "ACTION_LABELS", "URGENCY_LABELS", "CONFIDENTIALITY_LABELS",
     "DELIVERY_LABELS",
+    # dashboard: the figures and the "my work" queues
+    "FIGURE_NAMES", "QUEUE_NAMES",
 })
 
 #: A table value that is a machine code, not a text shown to people.

@@ -1,7 +1,7 @@
 """tiers: forwarded copies; incoming copy_of, confidentiality
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-11-26 06:42:19.709348
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""The official's start page ("my work") and the figures a province reports (DOMAIN.md §11)."""

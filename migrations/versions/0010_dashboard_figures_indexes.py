@@ -1,0 +1,38 @@
+"""dashboard indexes: documents by (body, arrival / issue date) and by (body, status)
+
+Revision ID: 0010
+Revises: 0008
+Create Date: 2026-11-26 06:40:47.758455
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0010'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('incoming_documents', schema=None) as batch_op:
+        batch_op.create_index('ix_incoming_documents_org_received', ['org_id', 'received_at'],
+                              unique=False,
+                              postgresql_include=['source', 'status', 'timeliness', 'deadline'])
+        batch_op.create_index('ix_incoming_documents_org_status', ['org_id', 'status'],
+                              unique=False)
+    with op.batch_alter_table('outgoing_documents', schema=None) as batch_op:
+        batch_op.create_index('ix_outgoing_documents_org_issued', ['org_id', 'issued_on'],
+                              unique=False)
+        batch_op.create_index('ix_outgoing_documents_org_status', ['org_id', 'status'],
+                              unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('outgoing_documents', schema=None) as batch_op:
+        batch_op.drop_index('ix_outgoing_documents_org_status')
+        batch_op.drop_index('ix_outgoing_documents_org_issued')
+    with op.batch_alter_table('incoming_documents', schema=None) as batch_op:
+        batch_op.drop_index('ix_incoming_documents_org_status')
+        batch_op.drop_index('ix_incoming_documents_org_received')
