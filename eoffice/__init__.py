@@ -94,6 +94,7 @@ def _import_models() -> None:
     import eoffice.notifications.models  # noqa: F401
     import eoffice.orgs.models  # noqa: F401
     import eoffice.outgoing.models  # noqa: F401
+    import eoffice.search.models  # noqa: F401
 
 
 def _register_receivers() -> None:
@@ -106,6 +107,10 @@ def _register_receivers() -> None:
     interop_service.register_status_receiver(incoming_service.receive_status)
     interop_service.register_status_receiver(outgoing_service.receive_status)
 
+    from eoffice.search.index import register_listener
+
+    register_listener()  # the search index follows every document change
+
 
 def _register_blueprints(app: APIFlask) -> None:
     from eoffice.api import bp as api_bp
@@ -116,6 +121,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from eoffice.incoming.views import bp as incoming_bp
     from eoffice.orgs.views import bp as orgs_bp
     from eoffice.outgoing.views import bp as outgoing_bp
+    from eoffice.search.views import bp as search_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
@@ -125,6 +131,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(pki_bp)
     app.register_blueprint(incoming_bp)
     app.register_blueprint(outgoing_bp)
+    app.register_blueprint(search_bp)
 
     from eoffice.extensions import csrf
 

@@ -6,4 +6,4 @@ from apiflask import APIBlueprint
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="eoffice")
 
-from eoffice.api import accounts, incoming, outgoing, verify  # noqa: E402,F401  (routes register on bp)
+from eoffice.api import accounts, incoming, outgoing, search, verify  # noqa: E402,F401  (routes register on bp)

@@ -30,6 +30,7 @@ NAV = (
     ("incoming.index", _l("Văn bản đến"), None),
     ("outgoing.index", _l("Văn bản đi"), None),
     ("outgoing.drafts", _l("Dự thảo"), ("specialist", "head", "leader")),
+    ("search.index", _l("Tìm kiếm"), None),
     ("reports.index", _l("Thống kê"), ("leader", "clerk", "admin", "head")),
     ("orgs.index", _l("Quản trị"), ("admin",)),
 )

@@ -65,6 +65,7 @@ from eoffice.outgoing.models import (
     OutgoingRegisterEntry,
     OutgoingVersion,
 )
+from eoffice.search.service import queue_extraction
 from signing import errors as signing_errors
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -691,6 +692,7 @@ def issue(actor: Any, doc: OutgoingDocument, *, replaces: OutgoingDocument | Non
     doc.issued_at, doc.issued_on, doc.issued_by_id = now, day, actor.id
     doc.document_id = edxml.make_document_id(org.code, day, number_text, notation)
     doc.status = target
+    queue_extraction("outgoing", doc.id)
     db.session.add(OutgoingRegisterEntry(
         register_id=register.id, year=day.year, number=number, document_id=doc.id, code=code,
         issued_on=day, type_and_subject=f"{doc.document_type.name}: {doc.subject}",
