@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import Schema
-from apiflask.fields import Date, Dict, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, Dict, Integer, List, Nested, String
 from flask_login import current_user
 
 from eoffice.api import bp
@@ -57,6 +57,8 @@ class SearchItem(Schema):
 
 class SearchPage(Page):
     items = List(Nested(SearchItem))
+    total_exact = Boolean(metadata={"description": "false when there are more than 10,000 "
+                                                   "matches (total is then 10000)"})
 
 
 class SavedIn(Schema):
@@ -92,7 +94,7 @@ def item_out(entry: SearchEntry) -> dict[str, Any]:
 
 def page_out(result: SearchResult) -> dict[str, Any]:
     return {"items": [item_out(e) for e in result.items], "total": result.total,
-            "page": result.page, "per_page": result.per_page}
+            "total_exact": result.exact, "page": result.page, "per_page": result.per_page}
 
 
 def saved_out(row: SavedSearch) -> dict[str, Any]:

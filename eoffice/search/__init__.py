@@ -19,8 +19,10 @@ The full-text engine depends on the database:
       kept in step by triggers), created by migration 0009 on SQLite only; ranked by
       ``bm25`` with weights 10 / 4 / 1 for title / people / content.
     * PostgreSQL: ``tsv``, the weighted (A / B / C) ``to_tsvector('simple', …)`` of the
-      folded texts, with a GIN index; ranked by ``ts_rank``.
-    Queries always filter by the reader's body first (``ix_search_entries_org_kind_date``).
+      folded texts, in one GIN index with ``org_id`` (``btree_gin``); ranked by
+      ``ts_rank``.
+    Queries always filter by the reader's body first; ``ix_search_entries_org_date``
+    serves lists without words, newest first. Matches are counted up to 10,000.
 ``SavedSearch`` (``saved_searches``)  a user's named search: the query parameters of
     ``/search`` as JSON, unique per user and name.
 

@@ -30,6 +30,9 @@ ORDERS = ("relevance", "date")
 URGENCY_NAMES = {"thuong": 0, "khan": 1, "thuong_khan": 2, "hoa_toc": 3}
 ISSUED = ("issued", "sent", "revoked", "replaced")
 MAX_PER_PAGE = 100
+# Matches are counted up to this many (and paged no further): beyond it a person narrows
+# the search, and a count over a whole body's register would cost more than the page.
+MAX_COUNT = 10_000
 # bm25 weights of title / people / content (SQLite)
 BM25 = (10.0, 4.0, 1.0)
 
@@ -60,9 +63,11 @@ class SearchResult:
 
     items: list[SearchEntry]
     total: int
+    """All matches, or :data:`MAX_COUNT` when there are more (``exact`` is then False)."""
     page: int
     per_page: int
     params: SearchParams
+    exact: bool = True
 
 
 def _day(value: str, name: str, label: str) -> date:
@@ -146,13 +151,16 @@ def parse_params(args: Mapping[str, Any]) -> SearchParams:
     if not words:
         order = "date"
     type_value = get("type")[:100]
+    page = max(_int(args.get("page"), "page", 1), 1)
+    per_page = min(max(_int(args.get("per_page"), "per_page", 20), 1), MAX_PER_PAGE)
+    if (page - 1) * per_page >= MAX_COUNT:
+        raise BadRequest("Chỉ xem được các kết quả đầu (tối đa 10.000); hãy thu hẹp tìm kiếm.",
+                         details={"field": "page", "max_results": MAX_COUNT})
     return SearchParams(
         q=q, words=words, kind=kind, type_key=_type_key(type_value) if type_value else None,
         date_from=date_from, date_to=date_to, statuses=statuses,
         issuer_code=get("org")[:35] or None, urgency=urgency, order=order,
-        page=max(_int(args.get("page"), "page", 1), 1),
-        per_page=min(max(_int(args.get("per_page"), "per_page", 20), 1), MAX_PER_PAGE),
-        raw=raw)
+        page=page, per_page=per_page, raw=raw)
 
 
 # ---------------------------------------------------------------------------------------
@@ -190,6 +198,8 @@ def visible(actor: Any, kind: str | None = None) -> sa.ColumnElement[bool]:
         return _incoming_visible(actor)
     if kind == "outgoing":
         return _outgoing_visible(actor)
+    if actor.has_role("clerk", "leader"):  # the body's whole registers: no per-row test
+        return SearchEntry.org_id == actor.org_id
     return sa.or_(_incoming_visible(actor), _outgoing_visible(actor))
 
 
@@ -250,16 +260,17 @@ def filtered(actor: Any, params: SearchParams) -> tuple[sa.Select[Any], Any]:
 
 
 def run(actor: Any, params: SearchParams) -> SearchResult:
-    """One page of results (two statements: the count and the page)."""
+    """One page of results (two statements: the bounded count and the page)."""
     stmt, rank = filtered(actor, params)
-    total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())
-                               ).scalar_one()
+    # no column of the row is needed: PostgreSQL can count from the index alone
+    counted = stmt.with_only_columns(sa.literal(1)).limit(MAX_COUNT + 1).subquery()
+    total = db.session.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one()
     by_date = (SearchEntry.doc_date.desc(), SearchEntry.id.desc())
     order = (rank, *by_date) if params.order == "relevance" and rank is not None else by_date
     rows = db.session.execute(stmt.order_by(*order).limit(params.per_page)
                               .offset((params.page - 1) * params.per_page)).scalars().all()
-    return SearchResult(items=list(rows), total=int(total), page=params.page,
-                        per_page=params.per_page, params=params)
+    return SearchResult(items=list(rows), total=min(int(total), MAX_COUNT), page=params.page,
+                        per_page=params.per_page, params=params, exact=total <= MAX_COUNT)
 
 
 def matching_ids(actor: Any, kind: str, q: str) -> sa.Select[Any] | None:

@@ -38,19 +38,23 @@ class SearchEntry(Base):
     signer_name: Mapped[str] = mapped_column(sa.String(100), default="")
     type_name: Mapped[str] = mapped_column(sa.String(100), default="")
     # searched, folded (eoffice.search.text.index_text)
-    title_text: Mapped[str] = mapped_column(sa.Text, default="")
-    people_text: Mapped[str] = mapped_column(sa.Text, default="")
-    content_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # (deferred: result lists never load them)
+    title_text: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
+    people_text: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
+    content_text: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
     content_state: Mapped[str] = mapped_column(sa.String(10), default="pending")
     # PostgreSQL only: the weighted tsvector of the three texts (NULL on SQLite)
     tsv: Mapped[str | None] = mapped_column(sa.Text().with_variant(postgresql.TSVECTOR(),
-                                                                   "postgresql"))
+                                                                   "postgresql"), deferred=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
         sa.UniqueConstraint("kind", "doc_id"),
-        sa.Index("ix_search_entries_org_kind_date", "org_id", "kind", "doc_date"),
-        sa.Index("ix_search_entries_tsv", "tsv", postgresql_using="gin").ddl_if(
+        # the reader's body first, newest first: "ORDER BY doc_date DESC LIMIT n" walks it
+        sa.Index("ix_search_entries_org_date", "org_id", "doc_date", "id"),
+        # PostgreSQL: one GIN over (body, words) — btree_gin — so a body's matches are
+        # intersected inside the index instead of over every body's posting lists
+        sa.Index("ix_search_entries_org_tsv", "org_id", "tsv", postgresql_using="gin").ddl_if(
             dialect="postgresql"),
         sa.CheckConstraint("kind IN ('incoming', 'outgoing')", name="kind"),
         sa.CheckConstraint("urgency BETWEEN 0 AND 3", name="urgency"),

@@ -66,10 +66,13 @@ def upgrade():
     sa.UniqueConstraint('kind', 'doc_id', name=op.f('uq_search_entries_kind_doc_id'))
     )
     with op.batch_alter_table('search_entries', schema=None) as batch_op:
-        batch_op.create_index('ix_search_entries_org_kind_date', ['org_id', 'kind', 'doc_date'], unique=False)
+        batch_op.create_index('ix_search_entries_org_date', ['org_id', 'doc_date', 'id'], unique=False)
     if op.get_bind().dialect.name == "postgresql":
-        op.create_index('ix_search_entries_tsv', 'search_entries', ['tsv'], unique=False,
-                        postgresql_using='gin')
+        # btree_gin lets one GIN index hold the body and the words (a trusted extension:
+        # the database owner may create it)
+        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
+        op.create_index('ix_search_entries_org_tsv', 'search_entries', ['org_id', 'tsv'],
+                        unique=False, postgresql_using='gin')
     elif op.get_bind().dialect.name == "sqlite":
         for statement in SQLITE_FTS:
             op.execute(statement)
@@ -97,9 +100,9 @@ def downgrade():
 
     op.drop_table('saved_searches')
     with op.batch_alter_table('search_entries', schema=None) as batch_op:
-        batch_op.drop_index('ix_search_entries_org_kind_date')
+        batch_op.drop_index('ix_search_entries_org_date')
     if op.get_bind().dialect.name == "postgresql":
-        op.drop_index('ix_search_entries_tsv', table_name='search_entries')
+        op.drop_index('ix_search_entries_org_tsv', table_name='search_entries')
     elif op.get_bind().dialect.name == "sqlite":
         for name in ("search_entries_ai", "search_entries_ad", "search_entries_au"):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
