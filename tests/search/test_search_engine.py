@@ -19,6 +19,7 @@ from eoffice.incoming.models import IncomingDocument
 from eoffice.incoming.queries import list_documents
 from eoffice.outgoing import service as outgoing
 from eoffice.outgoing.models import OutgoingDocument
+from eoffice.outgoing.queries import issued as issued_list
 from eoffice.search import service
 from eoffice.search.models import SearchEntry
 
@@ -116,6 +117,9 @@ def test_outgoing_text_read_on_issue_and_drafts_stay_private(world, queued, db_s
     # the body text of the issued PDF, without diacritics
     assert found(world.other_specialist, q="phong chong thien tai bao ve de dieu") == [
         ("outgoing", issued.id)]
+    # the outgoing list's q is the same engine
+    rows, total = issued_list(world.other_specialist, q="bao ve DE DIEU")
+    assert total == 1 and rows[0].id == issued.id
     # the drafter and the leader find the draft; a colleague and other bodies do not
     assert ("outgoing", draft.id) in found(world.drafter, q="mua mua bao")
     assert ("outgoing", draft.id) in found(world.leader, q="mua mua bao")
