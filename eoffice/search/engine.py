@@ -200,7 +200,9 @@ def visible(actor: Any, kind: str | None = None) -> sa.ColumnElement[bool]:
         return _outgoing_visible(actor)
     if actor.has_role("clerk", "leader"):  # the body's whole registers: no per-row test
         return SearchEntry.org_id == actor.org_id
-    return sa.or_(_incoming_visible(actor), _outgoing_visible(actor))
+    # the body as a top-level condition, so the (org_id, …) indexes narrow first
+    return sa.and_(SearchEntry.org_id == actor.org_id,
+                   sa.or_(_incoming_visible(actor), _outgoing_visible(actor)))
 
 
 # ---------------------------------------------------------------------------------------

@@ -66,7 +66,8 @@ def upgrade():
     sa.UniqueConstraint('kind', 'doc_id', name=op.f('uq_search_entries_kind_doc_id'))
     )
     with op.batch_alter_table('search_entries', schema=None) as batch_op:
-        batch_op.create_index('ix_search_entries_org_date', ['org_id', 'doc_date', 'id'], unique=False)
+        batch_op.create_index('ix_search_entries_org_date', ['org_id', 'doc_date', 'id'], unique=False,
+                              postgresql_include=['kind', 'status', 'doc_id', 'urgency'])
     if op.get_bind().dialect.name == "postgresql":
         # btree_gin lets one GIN index hold the body and the words (a trusted extension:
         # the database owner may create it)
