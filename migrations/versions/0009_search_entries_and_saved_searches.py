@@ -1,7 +1,8 @@
 """search entries and saved searches
 
 The search index (eoffice.search): on SQLite an FTS5 table over ``search_entries``
-(external content, kept in step by triggers); on PostgreSQL a GIN index on ``tsv``.
+(external content, kept in step by triggers); on PostgreSQL one GIN index on ``(org_id,
+tsv)`` (btree_gin). Existing documents enter the index with ``eoffice search reindex``.
 
 Revision ID: 0009
 Revises: 0008
