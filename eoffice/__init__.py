@@ -97,6 +97,7 @@ def _import_models() -> None:
     import eoffice.orgs.groups  # noqa: F401
     import eoffice.orgs.models  # noqa: F401
     import eoffice.outgoing.models  # noqa: F401
+    import eoffice.search.models  # noqa: F401
     import eoffice.tiers.models  # noqa: F401
 
 
@@ -109,6 +110,10 @@ def _register_receivers() -> None:
     interop_service.register_edoc_receiver(incoming_service.receive_packet)
     interop_service.register_status_receiver(incoming_service.receive_status)
     interop_service.register_status_receiver(outgoing_service.receive_status)
+
+    from eoffice.search.index import register_listener
+
+    register_listener()  # the search index follows every document change
 
 
 def _register_blueprints(app: APIFlask) -> None:
@@ -126,6 +131,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from eoffice.orgs.views import bp as orgs_bp
     from eoffice.outgoing.views import bp as outgoing_bp
     from eoffice.reports.views import bp as reports_bp
+    from eoffice.search.views import bp as search_bp
     from eoffice.tiers.views import bp as tiers_bp
 
     app.register_blueprint(core_bp)
@@ -143,6 +149,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(search_bp)
 
     from eoffice.extensions import csrf
 

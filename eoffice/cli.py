@@ -185,9 +185,10 @@ def verify_command(path: str, as_json: bool) -> None:
 def register_commands(app: Flask) -> None:
     """Attach every command group to ``app.cli``."""
     from eoffice.hub.cli import hub_cli
+    from eoffice.search.cli import search_group
 
     for command in (init_command, seed_demo_command, user_group, token_group, audit_group,
-                    run_command, hub_cli, pki_group, verify_command):
+                    run_command, hub_cli, pki_group, verify_command, search_group):
         app.cli.add_command(command)
 
     @app.cli.group("edxml")

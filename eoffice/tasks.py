@@ -14,7 +14,8 @@ from flask import Flask
 
 from eoffice.extensions import celery
 
-TASK_MODULES = ["eoffice.core.tasks", "eoffice.incoming.tasks", "eoffice.interop.tasks"]
+TASK_MODULES = ["eoffice.core.tasks", "eoffice.incoming.tasks", "eoffice.interop.tasks",
+                "eoffice.search.tasks"]
 
 
 def celery_init_app(app: Flask) -> Any:

@@ -71,7 +71,9 @@ def include_object(obj, name, type_, reflected, compare_to):
     """The hub's tables (``hub_*``) belong to its own migrations, never to eoffice's."""
     if type_ == "table" and name and name.startswith("hub_"):
         return False
-    return True
+    from eoffice.search.models import include_object as search_objects
+
+    return search_objects(obj, name, type_, reflected, compare_to, get_engine().dialect.name)
 
 
 def run_migrations_online():

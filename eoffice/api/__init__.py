@@ -13,6 +13,7 @@ from eoffice.api import (  # noqa: E402,F401  (routes register on bp)
     notifications,
     outgoing,
     reports,
+    search,
     stats,
     tiers,
     verify,

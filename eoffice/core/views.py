@@ -30,6 +30,7 @@ NAV = (
     ("distribution.to_inform", _l("Văn bản để biết"), None),
     ("outgoing.index", _l("Văn bản đi"), None),
     ("outgoing.drafts", _l("Dự thảo"), ("specialist", "head", "leader")),
+    ("search.index", _l("Tìm kiếm"), None),
     ("reports.registers", _l("Sổ & báo cáo"), ("leader", "clerk")),
     ("dashboard.figures", _l("Thống kê"), ("leader", "clerk", "admin")),
     ("verify.index", _l("Kiểm tra chữ ký"), None),

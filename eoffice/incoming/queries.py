@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,14 +9,7 @@ import sqlalchemy as sa
 from eoffice.core.errors import ValidationFailed
 from eoffice.extensions import db
 from eoffice.incoming.models import STATUSES, IncomingAssignment, IncomingDocument
-
-
-def fold(text: str) -> str:
-    """Lower-case, accents removed, ``đ`` → ``d``: ``Chỉ thị`` → ``chi thi``."""
-    text = (text or "").replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.lower().split())
+from eoffice.search.text import fold  # noqa: F401  (re-exported: incoming.service uses it)
 
 
 def visible_query(actor: Any) -> sa.Select[Any]:
@@ -52,9 +44,12 @@ def list_documents(actor: Any, *, status: str | None = None, q: str | None = Non
             raise ValidationFailed(f"Trạng thái không hợp lệ: {', '.join(unknown)}.",
                                    details={"field": "status", "allowed": list(STATUSES)})
         stmt = stmt.where(IncomingDocument.status.in_(wanted))
-    for word in fold(q or "").split():
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(IncomingDocument.search_text.like(f"%{escaped}%", escape="\\"))
+    if q:
+        from eoffice.search.engine import matching_ids
+
+        matches = matching_ids(actor, "incoming", q)
+        if matches is not None:
+            stmt = stmt.where(IncomingDocument.id.in_(matches))
     total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())
                                ).scalar_one()
     rows = db.session.execute(

@@ -65,6 +65,7 @@ from eoffice.interop import service as interop
 from eoffice.interop.models import InboxMessage
 from eoffice.notifications.service import notify
 from eoffice.orgs.models import Organization
+from eoffice.search.service import queue_extraction
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_SCAN_BYTES = 50 * 1024 * 1024
@@ -300,6 +301,7 @@ def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDoc
               kind="document" if is_pdf else "note",
               verify=is_pdf and current_app.config["INCOMING_VERIFY_ON_ARRIVAL"])
     db.session.flush()
+    queue_extraction("incoming", doc.id)
     audit.record(None, "incoming.received", doc, org_id=body.id, details={
         "document_id": doc.document_id, "from": doc.issuer_code, "code": doc.code,
         "valid": doc.verification_ok, "duplicate_of": duplicate.id if duplicate else None})
@@ -591,6 +593,7 @@ def intake_paper(actor: Any, org: Organization, meta: PaperMeta,
     _file(doc, pdf, name if name.lower().endswith(".pdf") else name + ".pdf", verify=False,
           actor=actor)
     db.session.flush()
+    queue_extraction("incoming", doc.id)
     audit.record(actor, "incoming.intake_paper", doc, details={
         "code": doc.code, "issuer": doc.issuer_name, "size": len(pdf)})
     return doc

@@ -144,9 +144,11 @@ def issued(actor: Any, *, q: str = "", page: int = 1, per_page: int = 50
     """Issued documents of the body, newest first, paged."""
     stmt = _visible(actor).where(OutgoingDocument.issued_at.is_not(None))
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(sa.or_(OutgoingDocument.subject.ilike(like),
-                                 OutgoingDocument.notation.ilike(like)))
+        from eoffice.search.engine import matching_ids
+
+        matches = matching_ids(actor, "outgoing", q)
+        if matches is not None:
+            stmt = stmt.where(OutgoingDocument.id.in_(matches))
     total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar()
     rows = db.session.execute(stmt.order_by(OutgoingDocument.issued_at.desc())
                               .limit(per_page).offset((page - 1) * per_page)).scalars()

@@ -67,6 +67,7 @@ from eoffice.outgoing.models import (
     OutgoingRegisterEntry,
     OutgoingVersion,
 )
+from eoffice.search.service import queue_extraction
 from signing import errors as signing_errors
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -705,6 +706,7 @@ def issue(actor: Any, doc: OutgoingDocument, *, replaces: OutgoingDocument | Non
     groups.expand_on_issue(doc, on=day)
     if not active_recipients(doc):
         raise Conflict("Văn bản không còn nơi nhận nào (các nhóm nơi nhận không còn cơ quan).")
+    queue_extraction("outgoing", doc.id)
     db.session.add(OutgoingRegisterEntry(
         register_id=register.id, year=day.year, number=number, document_id=doc.id, code=code,
         issued_on=day, type_and_subject=f"{doc.document_type.name}: {doc.subject}",

@@ -1,0 +1,148 @@
+"""Keeping ``search_entries`` in step with the documents.
+
+One ``after_flush`` listener (registered by ``create_app``) sees every new incoming or
+outgoing document and every change of a searched or filtered field, whichever service
+made it, and upserts the document's entry on the flushing connection — inside the same
+transaction, so a rollback drops the entry with the change. The PDF text is written
+separately by :func:`set_content` (the extraction task). On SQLite the FTS5 triggers
+follow the entry; on PostgreSQL the upsert recomputes ``tsv``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from eoffice.auth.models import User
+from eoffice.documents.models import DocumentType
+from eoffice.incoming.models import IncomingDocument
+from eoffice.orgs.models import Organization
+from eoffice.outgoing.models import OutgoingDocument
+from eoffice.search.models import SearchEntry
+from eoffice.search.text import fold, index_text
+
+URGENCY_LEVELS = {"": 0, "khan": 1, "thuong_khan": 2, "hoa_toc": 3}
+INCOMING_FIELDS = ("status", "subject", "number", "notation", "issuer_code", "issuer_name",
+                   "signer_name", "type_name", "priority", "issued_date", "received_at",
+                   "org_id")
+OUTGOING_FIELDS = ("status", "subject", "number_text", "notation", "signer_id",
+                   "document_type_id", "urgency", "issued_on", "created_at", "org_id")
+MAX_CONTENT_CHARS = 200_000
+
+_entries = SearchEntry.__table__
+
+
+def _tsv(title: Any, people: Any, content: Any) -> Any:
+    """The weighted tsvector of the three folded texts (PostgreSQL)."""
+    simple = sa.literal_column("'simple'::regconfig")
+
+    def part(text: Any, weight: str) -> Any:
+        return sa.func.setweight(sa.func.to_tsvector(simple, sa.func.coalesce(text, "")),
+                                 sa.literal_column(f"'{weight}'"))
+
+    return part(title, "A").op("||")(part(people, "B")).op("||")(part(content, "C"))
+
+
+def _day(value: Any) -> date:
+    return value.date() if hasattr(value, "date") else value
+
+
+def incoming_values(doc: IncomingDocument) -> dict[str, Any]:
+    """The entry of an incoming document."""
+    when = doc.issued_date or _day(doc.received_at) or date.today()
+    return {"kind": "incoming", "doc_id": doc.id, "org_id": doc.org_id,
+            "issuer_code": (doc.issuer_code or "")[:35], "type_key": fold(doc.type_name)[:100],
+            "status": doc.status, "urgency": doc.priority or 0, "doc_date": when,
+            "code": doc.code[:50], "subject": doc.subject or "",
+            "issuer_name": doc.issuer_name or "", "signer_name": doc.signer_name or "",
+            "type_name": doc.type_name or "",
+            "title_text": index_text(doc.code, doc.subject),
+            "people_text": index_text(doc.issuer_name, doc.issuer_code, doc.signer_name,
+                                      doc.type_name)}
+
+
+def outgoing_values(conn: sa.Connection, doc: OutgoingDocument) -> dict[str, Any]:
+    """The entry of an outgoing document (its body is the issuer)."""
+    org = conn.execute(sa.select(Organization.code, Organization.name)
+                       .where(Organization.id == doc.org_id)).one()
+    type_name = conn.execute(sa.select(DocumentType.name).where(
+        DocumentType.id == doc.document_type_id)).scalar() or ""
+    signer = conn.execute(sa.select(User.full_name).where(User.id == doc.signer_id)
+                          ).scalar() or ""
+    when = doc.issued_on or _day(doc.created_at) or date.today()
+    return {"kind": "outgoing", "doc_id": doc.id, "org_id": doc.org_id,
+            "issuer_code": (org.code or "")[:35], "type_key": fold(type_name)[:100],
+            "status": doc.status, "urgency": URGENCY_LEVELS.get(doc.urgency or "", 0),
+            "doc_date": when, "code": doc.code[:50], "subject": doc.subject or "",
+            "issuer_name": org.name or "", "signer_name": signer, "type_name": type_name,
+            "title_text": index_text(doc.code, doc.subject),
+            "people_text": index_text(org.name, org.code, signer, type_name)}
+
+
+def upsert(conn: sa.Connection, values: dict[str, Any]) -> None:
+    """Insert or update one entry (the PDF text, if any, is kept)."""
+    postgres = conn.dialect.name == "postgresql"
+    existing = conn.execute(sa.select(_entries.c.id).where(
+        _entries.c.kind == values["kind"], _entries.c.doc_id == values["doc_id"])).scalar()
+    row = dict(values)
+    if existing is None:
+        if postgres:
+            row["tsv"] = _tsv(sa.literal(row["title_text"]), sa.literal(row["people_text"]),
+                              sa.literal(""))
+        conn.execute(_entries.insert().values(**row, content_text="", content_state="pending"))
+        return
+    if postgres:
+        row["tsv"] = _tsv(sa.literal(row["title_text"]), sa.literal(row["people_text"]),
+                          _entries.c.content_text)
+    conn.execute(_entries.update().where(_entries.c.id == existing).values(**row))
+
+
+def set_content(conn: sa.Connection, kind: str, doc_id: int, text: str, state: str) -> bool:
+    """Store the folded PDF text of a document; ``False`` if it has no entry."""
+    folded = index_text(text)[:MAX_CONTENT_CHARS]
+    values: dict[str, Any] = {"content_text": folded, "content_state": state}
+    if conn.dialect.name == "postgresql":
+        values["tsv"] = _tsv(_entries.c.title_text, _entries.c.people_text, sa.literal(folded))
+    result = conn.execute(_entries.update().where(
+        _entries.c.kind == kind, _entries.c.doc_id == doc_id).values(**values))
+    return bool(result.rowcount)
+
+
+def _changed(obj: Any, fields: tuple[str, ...]) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+def sync_session(session: Session, _context: Any = None) -> None:
+    """``after_flush``: upsert the entry of every new or changed document."""
+    new = session.new
+    todo = [obj for obj in (*new, *session.dirty)
+            if (isinstance(obj, IncomingDocument)
+                and (obj in new or _changed(obj, INCOMING_FIELDS)))
+            or (isinstance(obj, OutgoingDocument)
+                and (obj in new or _changed(obj, OUTGOING_FIELDS)))]
+    gone = [obj for obj in session.deleted
+            if isinstance(obj, IncomingDocument | OutgoingDocument)]
+    if not todo and not gone:
+        return
+    conn = session.connection()
+    for obj in todo:
+        if isinstance(obj, IncomingDocument):
+            upsert(conn, incoming_values(obj))
+        else:
+            upsert(conn, outgoing_values(conn, obj))
+    for obj in gone:
+        kind = "incoming" if isinstance(obj, IncomingDocument) else "outgoing"
+        conn.execute(_entries.delete().where(_entries.c.kind == kind,
+                                             _entries.c.doc_id == obj.id))
+
+
+def register_listener() -> None:
+    """Attach :func:`sync_session` to every Flask-SQLAlchemy session (once per process)."""
+    from eoffice.extensions import db
+
+    if not sa.event.contains(db.session, "after_flush", sync_session):
+        sa.event.listen(db.session, "after_flush", sync_session)
