@@ -188,7 +188,8 @@ def time_it(fn: Callable[[], Any], runs: int, warmup: int = 3) -> list[float]:
 
 def explain(app: Any, fn: Callable[[], Any], threshold_ms: float = 2.0) -> None:
     """Run ``fn`` once capturing its SQL, then EXPLAIN ANALYZE the slow statements."""
-    engine = app.extensions["sqlalchemy"].engine
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
     captured: list[tuple[str, Any, float]] = []
 
     def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,

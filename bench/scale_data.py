@@ -104,17 +104,15 @@ def _weighted(pairs: Iterable[tuple[Any, float]]) -> Callable[[random.Random], A
     return pick
 
 
+_FORMATS: dict[type, Callable[[Any], str]] = {
+    type(None): lambda _: "\\N", bool: lambda v: "t" if v else "f", str: str, int: str,
+    datetime: datetime.isoformat, date: date.isoformat, float: repr,
+}
+
+
 def _text(value: Any) -> str:
     """One field of COPY text format (the generated strings have no tab/newline/backslash)."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
+    return _FORMATS[type(value)](value)
 
 
 class CopyFile:
@@ -228,8 +226,6 @@ class Loader:
     # -- reference data ------------------------------------------------------------------
     def _reference(self) -> None:
         from eoffice.auth import service as auth_service
-        from eoffice.auth.models import User
-        from eoffice.core.permissions import SYSTEM
         from eoffice.documents.models import DocumentType
         from eoffice.extensions import db
         from eoffice.orgs.models import Organization
@@ -244,21 +240,15 @@ class Loader:
         self.pick_type = _weighted((self.types[k], w) for k, w in TYPE_SHARES.items()
                                    if k in self.types)
         password = self.app.config["DEMO_PASSWORD"]
-        people: dict[int, dict[str, int]] = {}
-        for body in self.bodies:
-            users = session.execute(sa.select(User).where(User.org_id == body.id)).scalars().all()
-            found = {role: u.id for u in users for role in ("clerk", "leader", "specialist")
-                     if u.has_role(role)}
-            for role, word in (("clerk", "vanthu"), ("leader", "lanhdao"),
-                               ("specialist", "chuyenvien")):
-                if role not in found:
-                    user = auth_service.create_user(
-                        SYSTEM, username=f"bench.{body.code}.{word}", password=password,
-                        full_name=_name(self.rng), title=role, org=body, roles=[role],
-                        email=f"{word}.{body.code}@bench.invalid")
-                    session.flush()
-                    found[role] = user.id
-            people[body.id] = found
+        hashed = auth_service.hash_password(password)
+        people: dict[int, dict[str, Any]] = {}
+        original_hash = auth_service.hash_password
+        auth_service.hash_password = lambda _: hashed  # one argon2 hash for every bench user
+        try:
+            for body in self.bodies:
+                people[body.id] = self._staff(session, body, password)
+        finally:
+            auth_service.hash_password = original_hash
         self.people = people
         session.commit()
         self.by_code = {b.code: b for b in self.bodies}
@@ -270,6 +260,33 @@ class Loader:
                       for b in self.bodies}
         total = sum(self.share.values())
         self.share = {k: v / total for k, v in self.share.items()}
+
+    def _staff(self, session: Any, body: Any, password: str) -> dict[str, Any]:
+        """The body's clerk, leader and specialists (a busy body has several specialists:
+        the province 12, a department 5, a district 4, Rạch Giá 6, a commune 1), created
+        as ``bench.<code>.*`` where the demo has none."""
+        from eoffice.auth import service as auth_service
+        from eoffice.auth.models import User
+        from eoffice.core.permissions import SYSTEM
+
+        wanted = {"province": 12, "department": 5, "district": 4, "commune": 1}.get(
+            body.tier_key, 1) + (2 if body.code == "000.00.30.H33" else 0)
+        users = session.execute(sa.select(User).where(User.org_id == body.id)
+                                .order_by(User.id)).scalars().all()
+        found: dict[str, list[int]] = {role: [u.id for u in users if u.has_role(role)]
+                                       for role in ("clerk", "leader", "specialist")}
+        for role, word, count in (("clerk", "vanthu", 1), ("leader", "lanhdao", 1),
+                                  ("specialist", "chuyenvien", wanted)):
+            while len(found[role]) < count:
+                n = len(found[role]) + 1
+                user = auth_service.create_user(
+                    SYSTEM, username=f"bench.{body.code}.{word}{n if n > 1 else ''}",
+                    password=password, full_name=_name(self.rng), title=role, org=body,
+                    roles=[role], email=f"{word}{n}.{body.code}@bench.invalid")
+                session.flush()
+                found[role].append(user.id)
+        return {"clerk": found["clerk"][0], "leader": found["leader"][0],
+                "specialist": found["specialist"][0], "specialists": found["specialist"]}
 
     def _senders_of(self, body: Any) -> list[tuple[str, str, str, bool]]:
         """Who writes to ``body``: (code, name, short name, internal)."""
@@ -447,7 +464,7 @@ class Loader:
             search = fold(" ".join(p for p in (subject, sender[1], sender[0], code,
                                                doc_type.name, signer, str(incoming_number or ""))
                                    if p))
-            lead_user = people["specialist"]
+            lead_user = rng.choice(people["specialists"])
             f["incoming_documents"].add(
                 doc_id, body.id, "electronic" if electronic else "paper", status,
                 make_document_id(sender[0], issued, number, notation) if electronic else "",
