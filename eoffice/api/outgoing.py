@@ -318,6 +318,7 @@ def list_outgoing(query: dict[str, Any]) -> Any:
     else:
         docs, total = queries.drafts_page(current_user, query["status"], page=page,
                                           per_page=per_page, options=queries.RECORD_OPTIONS)
+    queries.preload_people(docs)
     statuses, replaces = queries.recipient_statuses_for(docs), queries.replaces_ids(docs)
     return {"items": [record(d, recipients=statuses[d.id], replaces=replaces.get(d.id))
                       for d in docs], "total": total, "page": page, "per_page": per_page}

@@ -19,12 +19,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
+from eoffice.auth.models import User
 from eoffice.extensions import db
 from eoffice.interop.models import DeliveryStatus, OutboxMessage
-from eoffice.outgoing.models import OutgoingDocument, OutgoingVersion
+from eoffice.outgoing.models import OutgoingDocument
 from eoffice.outgoing.workflow import STATUS_LABELS
 
 STATUS_NAMES = {"01": "received", "02": "refused", "03": "accepted", "04": "assigned",
@@ -118,13 +119,22 @@ def _recipient_status(recipient: Any, row: DeliveryStatus | None,
 LIST_OPTIONS: tuple[LoaderOption, ...] = (
     joinedload(OutgoingDocument.document_type), selectinload(OutgoingDocument.recipients),
 )
-# What the API record adds (DESIGN.md §6 shape).
+# What the API record adds (DESIGN.md §6 shape); the people are read by preload_people.
 RECORD_OPTIONS: tuple[LoaderOption, ...] = LIST_OPTIONS + (
-    joinedload(OutgoingDocument.org), selectinload(OutgoingDocument.signer),
-    selectinload(OutgoingDocument.created_by), selectinload(OutgoingDocument.attachments),
-    selectinload(OutgoingDocument.versions).selectinload(OutgoingVersion.actor),
-    selectinload(OutgoingDocument.events),
+    joinedload(OutgoingDocument.org), selectinload(OutgoingDocument.attachments),
+    selectinload(OutgoingDocument.versions), selectinload(OutgoingDocument.events),
 )
+
+
+def preload_people(docs: list[OutgoingDocument]) -> None:
+    """Read the signers, authors and version actors of a page in one statement, so that
+    ``doc.signer`` and friends come from the session's identity map (their roles are read
+    only if something asks for them)."""
+    ids = {i for d in docs for i in (d.signer_id, d.created_by_id)}
+    ids |= {v.actor_id for d in docs for v in d.versions if v.actor_id is not None}
+    if ids:
+        db.session.execute(sa.select(User).where(User.id.in_(sorted(ids)))
+                           .options(lazyload(User.role_rows))).scalars().all()
 
 
 def replaces_of(doc: OutgoingDocument) -> OutgoingDocument | None:
