@@ -175,8 +175,9 @@ def _day_picker(rng: random.Random, end: date) -> Callable[[], date]:
 
 def _at(day: date, rng: random.Random) -> datetime:
     """A working-hours instant of ``day`` (Vietnam 07:30–17:00 = UTC 00:30–10:00)."""
-    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(
+    moment = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(
         minutes=30 + rng.randrange(570), seconds=rng.randrange(60))
+    return min(moment, datetime.now(UTC))  # today's documents arrived before now
 
 
 def _name(rng: random.Random) -> str:
