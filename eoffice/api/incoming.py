@@ -162,8 +162,10 @@ class TakebackIn(Schema):
 ACTIONS = ("register", "refuse", "assign", "reassign", "progress", "complete", "takeback")
 
 
-def document_out(doc: IncomingDocument, actor: Any, *, full: bool = True) -> dict[str, Any]:
-    """The JSON record of an incoming document."""
+def document_out(doc: IncomingDocument, actor: Any, *, full: bool = True,
+                 successors: dict[int, int] | None = None) -> dict[str, Any]:
+    """The JSON record of an incoming document (``successors``: the list's replaced →
+    replacing ids, fetched once for the page)."""
     main = doc.main_file
     data: dict[str, Any] = {
         "id": doc.id, "status": doc.status, "status_code": STATUS_CODES.get(doc.status),
@@ -183,8 +185,11 @@ def document_out(doc: IncomingDocument, actor: Any, *, full: bool = True) -> dic
         "timeliness": doc.timeliness, "takeback_requested": doc.takeback_reason,
         "closed_note": doc.closed_note, "replaces": doc.replaces_id,
     }
-    successor = service.replaced_by(doc) if doc.status == "replaced" else None
-    data["replaced_by"] = successor.id if successor is not None else None
+    if successors is not None:
+        data["replaced_by"] = successors.get(doc.id) if doc.status == "replaced" else None
+    else:
+        successor = service.replaced_by(doc) if doc.status == "replaced" else None
+        data["replaced_by"] = successor.id if successor is not None else None
     if not full:
         return data
     data.update({
@@ -220,8 +225,9 @@ def list_incoming(query: dict[str, Any]) -> Any:
     page, per_page = page_args(query)
     rows, total = queries.list_documents(current_user, status=query["status"], q=query["q"],
                                          page=page, per_page=per_page)
-    return {"items": [document_out(d, current_user, full=False) for d in rows], "total": total,
-            "page": page, "per_page": per_page}
+    successors = queries.successor_ids(rows)
+    return {"items": [document_out(d, current_user, full=False, successors=successors)
+                      for d in rows], "total": total, "page": page, "per_page": per_page}
 
 
 @bp.get("/incoming/<int:doc_id>")

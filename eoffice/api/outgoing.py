@@ -206,8 +206,15 @@ class BatchOut(Schema):
     results = List(Nested(BatchResultOut))
 
 
-def record(doc: OutgoingDocument) -> dict[str, Any]:
-    """The API record of a document (DESIGN.md §6), recipients with their status."""
+_ONE = object()
+
+
+def record(doc: OutgoingDocument, *, recipients: list[dict[str, Any]] | None = None,
+           replaces: Any = _ONE) -> dict[str, Any]:
+    """The API record of a document (DESIGN.md §6), recipients with their status.
+
+    A list passes ``recipients`` (the delivery view) and ``replaces`` (the id of the
+    earlier document, or None) fetched once for its page."""
     layout = service.layout_from_json(doc.layout_json)
     return {
         "id": doc.id, "status": doc.status, "status_label": queries.status_label(doc.status),
@@ -222,8 +229,9 @@ def record(doc: OutgoingDocument) -> dict[str, Any]:
         "number": doc.number_text or None, "notation": doc.notation or None,
         "issued_at": doc.issued_at, "document_id": doc.document_id,
         "replaced_by": doc.replaced_by_id,
-        "replaces": getattr(queries.replaces_of(doc), "id", None),
-        "recipients": queries.recipient_statuses(doc),
+        "replaces": getattr(queries.replaces_of(doc), "id", None) if replaces is _ONE
+        else replaces,
+        "recipients": queries.recipient_statuses(doc) if recipients is None else recipients,
         "recipient_groups": groups.choices_out(doc),
         "attachments": [{"id": a.id, "name": a.name, "size": a.size,
                          "sealed": bool(a.sealed_digest)} for a in doc.attachments],
@@ -317,13 +325,16 @@ def list_outgoing(query: dict[str, Any]) -> Any:
     """Outgoing documents of the caller's body (paged), optionally by state."""
     page, per_page = page_args(query)
     if query["status"] in ("", "issued"):
-        docs, total = queries.issued(current_user, q=query["q"], page=page, per_page=per_page)
+        docs, total = queries.issued(current_user, q=query["q"], page=page, per_page=per_page,
+                                     options=queries.RECORD_OPTIONS)
     else:
-        docs = [d for d in queries.drafts_for(current_user) if d.status == query["status"]]
-        total = len(docs)
-        docs = docs[(page - 1) * per_page: page * per_page]
-    return {"items": [record(d) for d in docs], "total": total, "page": page,
-            "per_page": per_page}
+        docs, total = queries.drafts_page(current_user, query["status"], page=page,
+                                          per_page=per_page, options=queries.RECORD_OPTIONS)
+    queries.preload_people(docs)
+    groups.preload_choices(docs)
+    statuses, replaces = queries.recipient_statuses_for(docs), queries.replaces_ids(docs)
+    return {"items": [record(d, recipients=statuses[d.id], replaces=replaces.get(d.id))
+                      for d in docs], "total": total, "page": page, "per_page": per_page}
 
 
 @bp.get("/outgoing/<int:doc_id>")

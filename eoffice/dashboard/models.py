@@ -1,8 +1,8 @@
 """Indexes the figures and the "my work" queues need (no tables of their own).
 
-``(org_id, status)`` on both document tables: the queues ("to register", "to direct",
-"to sign", "to issue") are a few documents of one body in one state; without it the
-database reads every document of the body to find them.
+The queues ("to register", "to direct", "to sign", "to issue") are a few documents of one
+body in one state: they use the lists' ``(org_id, status, …)`` indexes declared with the
+document models (migration 0013).
 
 The figures (``dashboard.stats``) filter incoming documents by body and arrival instant
 and outgoing documents by body and issue date, over the whole tree; with a million
@@ -24,9 +24,5 @@ INCOMING_BY_ORG_AND_ARRIVAL = sa.Index(
     "ix_incoming_documents_org_received", IncomingDocument.org_id, IncomingDocument.received_at,
     # PostgreSQL: an index-only scan gives the figures without touching the table
     postgresql_include=["source", "status", "timeliness", "deadline"])
-INCOMING_BY_ORG_AND_STATUS = sa.Index("ix_incoming_documents_org_status",
-                                      IncomingDocument.org_id, IncomingDocument.status)
-OUTGOING_BY_ORG_AND_STATUS = sa.Index("ix_outgoing_documents_org_status",
-                                      OutgoingDocument.org_id, OutgoingDocument.status)
-OUTGOING_BY_ORG_AND_ISSUE = sa.Index("ix_outgoing_documents_org_issued",
+OUTGOING_BY_ORG_AND_ISSUE = sa.Index("ix_outgoing_documents_org_issued_on",
                                      OutgoingDocument.org_id, OutgoingDocument.issued_on)

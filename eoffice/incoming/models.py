@@ -98,7 +98,8 @@ class IncomingDocument(Base):
     packet_signature_note: Mapped[str] = mapped_column(sa.Text, default="")
     wrong_recipient: Mapped[bool] = mapped_column(default=False)
     duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incoming_documents.id"))
-    replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incoming_documents.id"))
+    replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("incoming_documents.id"),
+                                                    index=True)
     # register
     register_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registers.id"))
     incoming_number: Mapped[int | None]
@@ -143,6 +144,11 @@ class IncomingDocument(Base):
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
     __table_args__ = (
+        # the lists: a body's documents, most urgent then newest first (read backwards),
+        # all of them or one state (bench/scale_bench.py)
+        sa.Index("ix_incoming_documents_org_list", "org_id", "priority", "received_at", "id"),
+        sa.Index("ix_incoming_documents_org_status_list", "org_id", "status", "priority",
+                 "received_at", "id"),
         sa.UniqueConstraint("register_id", "incoming_year", "incoming_number"),
         sa.CheckConstraint(
             "status IN ('received', 'refused', 'accepted', 'assigned', 'processing', "

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from eoffice.core.errors import ValidationFailed
 from eoffice.extensions import db
-from eoffice.incoming.models import STATUSES, IncomingAssignment, IncomingDocument
+from eoffice.incoming.models import STATUSES, IncomingAssignment, IncomingDocument, IncomingFile
 from eoffice.search.text import fold  # noqa: F401  (re-exported: incoming.service uses it)
 
 
@@ -29,13 +30,20 @@ def visible_query(actor: Any) -> sa.Select[Any]:
     assigned = sa.select(IncomingAssignment.document_id).where(mine)
     distributed = sa.select(IncomingDistribution.document_id).where(
         IncomingDistribution.user_id == actor.id)
-    return stmt.where(sa.or_(IncomingDocument.id.in_(assigned),
-                             IncomingDocument.id.in_(distributed)))
+    own = sa.union(assigned, distributed)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # a person's documents are a few thousand of the body's hundred thousand: look
+        # them up by id (``= ANY(ARRAY(...))``) rather than let the planner hash-join the
+        # whole body's list against them (bench/scale_bench.py, specialist's list)
+        return stmt.where(IncomingDocument.id == sa.any_(sa.func.array(own.scalar_subquery())))
+    return stmt.where(IncomingDocument.id.in_(own))
 
 
 def list_documents(actor: Any, *, status: str | None = None, q: str | None = None,
                    page: int = 1, per_page: int = 50) -> tuple[list[IncomingDocument], int]:
-    """One page of the visible documents (newest first) and the total count."""
+    """One page of the visible documents (most urgent, then newest first) and the total
+    count: two statements plus one for the page's files (the verdict badge), whatever the
+    page size (the body's list index, migration 0013)."""
     stmt = visible_query(actor)
     if status:
         wanted = [s.strip() for s in status.split(",") if s.strip()]
@@ -55,5 +63,21 @@ def list_documents(actor: Any, *, status: str | None = None, q: str | None = Non
     rows = db.session.execute(
         stmt.order_by(IncomingDocument.priority.desc(), IncomingDocument.received_at.desc(),
                       IncomingDocument.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)).scalars().all()
+        .limit(per_page).offset((page - 1) * per_page)
+        .options(selectinload(IncomingDocument.files).load_only(
+            IncomingFile.id, IncomingFile.document_id, IncomingFile.kind, IncomingFile.valid))
+    ).scalars().all()
     return list(rows), total
+
+
+def successor_ids(docs: list[IncomingDocument]) -> dict[int, int]:
+    """``{id: id of the document that replaced it}`` for a page, in one statement."""
+    replaced = [d.id for d in docs]
+    if not replaced:
+        return {}
+    out: dict[int, int] = {}
+    for old, new in db.session.execute(
+            sa.select(IncomingDocument.replaces_id, IncomingDocument.id)
+            .where(IncomingDocument.replaces_id.in_(replaced)).order_by(IncomingDocument.id)):
+        out.setdefault(old, new)
+    return out

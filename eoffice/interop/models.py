@@ -57,6 +57,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
 
     __table_args__ = (
+        # the packets of one outgoing document (its recipients' delivery view)
+        sa.Index("ix_interop_outbox_source", "source_type", "source_id"),
         sa.CheckConstraint("state IN ('pending', 'sent', 'dead')", name="state"),
         sa.CheckConstraint("message_type IN ('edoc', 'status')", name="message_type"),
     )

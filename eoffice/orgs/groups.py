@@ -435,6 +435,26 @@ def expand_on_issue(doc: Any, *, on: date) -> list[Any]:
     return added
 
 
+def preload_choices(docs: list[Any]) -> None:
+    """Read the group choices of a page of documents (and their groups) in one statement,
+    so that ``choices_out`` asks nothing more of the database for each of them."""
+    from collections import defaultdict
+
+    from sqlalchemy.orm import joinedload
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    if not docs:
+        return
+    by_doc: dict[int, list[OutgoingGroupChoice]] = defaultdict(list)
+    for choice in db.session.execute(
+            sa.select(OutgoingGroupChoice).options(joinedload(OutgoingGroupChoice.group))
+            .where(OutgoingGroupChoice.document_id.in_([d.id for d in docs]))
+            .order_by(OutgoingGroupChoice.id)).scalars():
+        by_doc[choice.document_id].append(choice)
+    for doc in docs:
+        set_committed_value(doc, "group_choices", by_doc.get(doc.id, []))
+
+
 def choices_out(doc: Any) -> list[dict[str, Any]]:
     """JSON of the groups chosen on a document, with their resolution once issued."""
     return [{"id": c.group.id, "slug": c.group.slug, "name": c.group.name,

@@ -73,7 +73,8 @@ class OutgoingDocument(Base):
     issued_on: Mapped[date | None] = mapped_column(sa.Date)
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     document_id: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
-    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outgoing_documents.id"))
+    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outgoing_documents.id"),
+                                                       index=True)
     revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -96,6 +97,9 @@ class OutgoingDocument(Base):
         cascade="all, delete-orphan", order_by="OutgoingEvent.id", back_populates="document")
 
     __table_args__ = (
+        # the lists: issued documents newest first (read backwards), drafts by state
+        sa.Index("ix_outgoing_documents_org_issued", "org_id", "issued_at", "id"),
+        sa.Index("ix_outgoing_documents_org_status", "org_id", "status", "updated_at"),
         sa.CheckConstraint(f"status IN ({_in(STATUSES)})", name="status"),
         sa.CheckConstraint(f"urgency IN ({_in(URGENCIES)})", name="urgency"),
         sa.CheckConstraint(f"confidentiality IN ({_in(CONFIDENTIALITIES)})",

@@ -71,7 +71,8 @@ def index():  # type: ignore[no-untyped-def]
     """Issued documents of the body with their delivery status."""
     page = max(request.args.get("page", 1, type=int), 1)
     docs, total = queries.issued(current_user, q=request.args.get("q", ""), page=page)
-    rows = [(d, queries.recipient_statuses(d)) for d in docs]
+    statuses = queries.recipient_statuses_for(docs)
+    rows = [(d, statuses[d.id]) for d in docs]
     return render_template("outgoing/index.html", rows=rows, total=total, page=page,
                            q=request.args.get("q", ""),
                            waiting_issue=len(queries.to_issue(current_user))

@@ -1,4 +1,4 @@
-"""dashboard indexes: documents by (body, arrival / issue date) and by (body, status)
+"""dashboard indexes: documents by (body, arrival / issue date)
 
 Revision ID: 0010
 Revises: 0009
@@ -20,19 +20,13 @@ def upgrade():
         batch_op.create_index('ix_incoming_documents_org_received', ['org_id', 'received_at'],
                               unique=False,
                               postgresql_include=['source', 'status', 'timeliness', 'deadline'])
-        batch_op.create_index('ix_incoming_documents_org_status', ['org_id', 'status'],
-                              unique=False)
     with op.batch_alter_table('outgoing_documents', schema=None) as batch_op:
-        batch_op.create_index('ix_outgoing_documents_org_issued', ['org_id', 'issued_on'],
-                              unique=False)
-        batch_op.create_index('ix_outgoing_documents_org_status', ['org_id', 'status'],
+        batch_op.create_index('ix_outgoing_documents_org_issued_on', ['org_id', 'issued_on'],
                               unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('outgoing_documents', schema=None) as batch_op:
-        batch_op.drop_index('ix_outgoing_documents_org_status')
-        batch_op.drop_index('ix_outgoing_documents_org_issued')
+        batch_op.drop_index('ix_outgoing_documents_org_issued_on')
     with op.batch_alter_table('incoming_documents', schema=None) as batch_op:
-        batch_op.drop_index('ix_incoming_documents_org_status')
         batch_op.drop_index('ix_incoming_documents_org_received')

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fpdf import FPDF
 
+from eoffice.core.uow import unit_of_work
 from eoffice.incoming import service
 
 
@@ -75,9 +76,10 @@ def paper(body: Body) -> Callable[..., Any]:
 
 
 def _paper(b: Body, *, register: bool = True) -> Any:
-    doc = service.intake_paper(b.clerk, b.org, service.PaperMeta(
-        issuer_name="Sở Nội vụ", subject="Về việc tổ chức hội nghị cải cách hành chính",
-        number="12", notation="SNV-VP"), [("cv.pdf", plain_pdf())])
-    if register:
-        service.register(b.clerk, doc)
+    with unit_of_work():
+        doc = service.intake_paper(b.clerk, b.org, service.PaperMeta(
+            issuer_name="Sở Nội vụ", subject="Về việc tổ chức hội nghị cải cách hành chính",
+            number="12", notation="SNV-VP"), [("cv.pdf", plain_pdf())])
+        if register:
+            service.register(b.clerk, doc)
     return doc
