@@ -7,7 +7,8 @@ TP Rạch Giá: ``vanthu.rachgia`` sees the green verdict, registers it and forw
 city's wards as its sao y; ``lanhdao.rachgia`` assigns it to ``chuyenvien.rachgia``, who
 completes it. A ward's clerk (``vanthu.xa``) receives the copy, sees both the province and
 the city, and every signature in its file is valid in pdfsig. The province then sees
-"Đã hoàn thành" for Rạch Giá on the directive's page and downloads its outgoing register.
+"Đã hoàn thành" for Rạch Giá on the directive's page, finds the directive by searching
+without diacritics and downloads its outgoing register.
 """
 
 from __future__ import annotations
@@ -143,6 +144,14 @@ def test_directive_drafted_signed_issued_registered_assigned_completed(
     assert rachgia.inner_text() == "Đã hoàn thành"
     others = page.locator(f"#recipients tbody tr:not([data-code='{RACHGIA}']) .badge")
     assert set(others.all_inner_texts()) == {"Đã đến"}
+
+    # ... finds it again typing as officials do, without diacritics ...
+    page.click(".mainnav >> text=Tìm kiếm")
+    page.fill("input[name=q]", "trien khai CHUYEN DOI SO hanh chinh")
+    page.click("form[role=search] button[type=submit]")
+    hit = page.locator(".search-results tbody tr", has_text=SUBJECT)
+    assert hit.count() == 1
+    assert hit.locator("a").get_attribute("href") == f"/outgoing/{doc_id}"
 
     # ... and downloads the outgoing register (sổ đăng ký văn bản đi) with the directive
     page.click(".mainnav >> text=Sổ & báo cáo")
