@@ -24,6 +24,7 @@ import os
 import threading
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 
 from eoffice.audit import service as audit
 from eoffice.core.db import utcnow
@@ -177,15 +178,32 @@ def enqueue_packet(
             # statuses recipients already reported
             _set_delivery(document_id, code, "", "Đang gửi qua trục liên thông", None,
                           only_if_empty=True)
-    message_id = message.id
-    after_commit(lambda: _queue_delivery(message_id))
+    _deliver_after_commit(message.id)
     return message
 
 
-def _queue_delivery(message_id: int) -> None:
-    from eoffice.interop.tasks import deliver_packet
+def _deliver_after_commit(message_id: int) -> None:
+    """Queue delivery once the transaction commits: one task per transaction's packets."""
+    uow = g.get("_eoffice_uow")
+    pending: list[int] | None = getattr(uow, "interop_outbox_ids", None)
+    if pending is None:
+        pending = []
+        if uow is not None:
+            uow.interop_outbox_ids = pending  # type: ignore[attr-defined]
+        after_commit(lambda: queue_deliveries(pending))
+    pending.append(message_id)
 
-    deliver_packet.delay(message_id)
+
+def queue_deliveries(message_ids: list[int]) -> None:
+    """One task for a single row; else tasks of ``HUB_SEND_CONCURRENCY`` rows each."""
+    from eoffice.interop.tasks import deliver_packet, deliver_packets
+
+    if len(message_ids) == 1:
+        deliver_packet.delay(message_ids[0])
+        return
+    size = max(current_app.config.get("HUB_SEND_CONCURRENCY", 8), 1)
+    for start in range(0, len(message_ids), size):
+        deliver_packets.delay(message_ids[start:start + size])
 
 
 def emit_status(
@@ -259,6 +277,33 @@ def deliver(message_id: int, *, client: HubClient | None = None) -> str:
         return message.state
 
 
+def deliver_many(message_ids: list[int]) -> list[str]:
+    """Delivery attempts for several rows at once (``HUB_SEND_CONCURRENCY`` in flight).
+
+    Each attempt is :func:`deliver` in its own thread, application context, session and
+    transaction: sending is mostly waiting (for the hub, its database, ours), so a worker
+    process keeps several packets in flight instead of one.
+    """
+    workers = min(len(message_ids), max(current_app.config.get("HUB_SEND_CONCURRENCY", 8), 1))
+    if workers <= 1:
+        return [deliver(message_id) for message_id in message_ids]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def attempt(message_id: int) -> str:
+        with app.app_context():
+            try:
+                return deliver(message_id)
+            except Exception:
+                log.exception("outbox: delivery of %s failed; the sweeper retries it",
+                              message_id)
+                return "error"
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="hub-send") as pool:
+        return list(pool.map(attempt, message_ids))
+
+
 def _mark_failed(message: OutboxMessage) -> None:
     audit.record(None, "interop.dead_letter", message,
                  details={"document_id": message.document_id, "error": message.last_error})
@@ -298,8 +343,7 @@ def resend(actor: Any, message: OutboxMessage) -> OutboxMessage:
     message.next_attempt_at = utcnow()
     db.session.flush()
     audit.record(actor, "interop.resend", message, details={"document_id": message.document_id})
-    message_id = message.id
-    after_commit(lambda: _queue_delivery(message_id))
+    _deliver_after_commit(message.id)
     return message
 
 
