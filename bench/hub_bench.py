@@ -262,6 +262,9 @@ def main() -> None:
     from eoffice.orgs import service as org_service
 
     redis.Redis.from_url(REDIS).flushdb()
+    # This process only writes outbox rows: the tasks it queues after commit go to a queue
+    # no worker reads; the sender's worker finds the rows with its outbox sweep (0.2 s).
+    os.environ["EOFFICE_CELERY_BROKER_URL"] = REDIS
     admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     tmp = Path(tempfile.mkdtemp(prefix="hub-bench-"))
     hub_db = scratch_database(admin, "hub")
