@@ -129,11 +129,14 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
 def beat_schedule(config: dict[str, Any]) -> dict[str, Any]:
     """Periodic tasks: poll the hub, retry the outbox (and the demo's VPCP peer)."""
     shards = config.get("HUB_POLL_SHARDS", 1)
+    # A tick still queued when the next one is due is dropped (expires): a busy worker
+    # then catches up with real work (deliveries) instead of a backlog of sweeps and polls.
+    poll_every, flush_every = config["HUB_POLL_SECONDS"], config["OUTBOX_FLUSH_SECONDS"]
     schedule: dict[str, Any] = {
-        "poll-hub": {"task": "eoffice.interop.poll_hub",
-                     "schedule": config["HUB_POLL_SECONDS"]},
-        "flush-outbox": {"task": "eoffice.interop.flush_outbox",
-                         "schedule": config["OUTBOX_FLUSH_SECONDS"]},
+        "poll-hub": {"task": "eoffice.interop.poll_hub", "schedule": poll_every,
+                     "options": {"expires": poll_every}},
+        "flush-outbox": {"task": "eoffice.interop.flush_outbox", "schedule": flush_every,
+                         "options": {"expires": flush_every}},
         "remind-deadlines": {"task": "eoffice.incoming.remind_deadlines",
                              "schedule": config.get("INCOMING_REMIND_SECONDS", 3600)},
     }
@@ -141,7 +144,8 @@ def beat_schedule(config: dict[str, Any]) -> dict[str, Any]:
         schedule["poll-hub"]["kwargs"] = {"shard": 0, "shards": shards}
         for shard in range(1, shards):
             schedule[f"poll-hub-{shard}"] = {"task": "eoffice.interop.poll_hub",
-                                             "schedule": config["HUB_POLL_SECONDS"],
+                                             "schedule": poll_every,
+                                             "options": {"expires": poll_every},
                                              "kwargs": {"shard": shard, "shards": shards}}
     if config["HUB_DEMO_PEER"]:
         schedule["demo-peer"] = {"task": "eoffice.interop.demo_peer",
