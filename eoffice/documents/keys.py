@@ -9,7 +9,6 @@ national roots to ``TRUST_ROOTS_PEM``.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import secrets
 from collections.abc import Iterator
@@ -69,7 +68,8 @@ def validation_settings() -> signing.ValidationSettings:
 def verify_pdf(data: bytes) -> dict[str, Any]:
     """The validation report (DESIGN.md §6 shape); 422 for a file that is not a PDF.
 
-    Inside :func:`report_cache`, the same bytes are validated once.
+    Inside :func:`report_cache`, the same bytes are validated once and every caller gets
+    the same report object (read it, do not change it).
     """
     cache = _REPORTS.get()
     key = hashlib.sha256(data).digest() if cache is not None else b""
@@ -77,7 +77,7 @@ def verify_pdf(data: bytes) -> dict[str, Any]:
         cached = cache[key]
         if isinstance(cached, ValidationFailed):
             raise ValidationFailed(cached.message)
-        return copy.deepcopy(cached)
+        return cached
     try:
         report = signing.validate_pdf(data, validation_settings()).to_dict()
     except signing.errors.PdfReadError as exc:
@@ -86,7 +86,7 @@ def verify_pdf(data: bytes) -> dict[str, Any]:
             cache[key] = failure
         raise failure from None
     if cache is not None:
-        cache[key] = copy.deepcopy(report)
+        cache[key] = report
     return report
 
 

@@ -224,3 +224,28 @@ def test_deliver_many_sends_concurrently_each_once(tmp_path, scratch_database_ur
         with other.app_context():
             db.engine.dispose()
         hub_app.extensions["hub"].engine.dispose()
+
+
+def test_report_cache_validates_each_pdf_once(app, monkeypatch):
+    import signing
+    from eoffice.documents import keys
+
+    calls: list[int] = []
+    real = signing.validate_pdf
+
+    def counting(data, settings):
+        calls.append(len(data))
+        return real(data, settings)
+
+    monkeypatch.setattr(signing, "validate_pdf", counting)
+    pdf = _pdf()
+    with keys.report_cache():
+        first = keys.verify_pdf(pdf)
+        assert keys.verify_pdf(pdf) is first
+        with pytest.raises(keys.ValidationFailed):
+            keys.verify_pdf(b"not a pdf")
+        with pytest.raises(keys.ValidationFailed):
+            keys.verify_pdf(b"not a pdf")
+    assert len(calls) == 2
+    keys.verify_pdf(pdf)  # outside the block: validated again
+    assert len(calls) == 3 and first["valid"] is False  # an unsigned PDF
