@@ -239,13 +239,17 @@ def test_report_cache_validates_each_pdf_once(app, monkeypatch):
 
     monkeypatch.setattr(signing, "validate_pdf", counting)
     pdf = _pdf()
+    junk = b"not a pdf"
     with keys.report_cache():
         first = keys.verify_pdf(pdf)
         assert keys.verify_pdf(pdf) is first
         with pytest.raises(keys.ValidationFailed):
-            keys.verify_pdf(b"not a pdf")
+            keys.verify_pdf(junk)
         with pytest.raises(keys.ValidationFailed):
-            keys.verify_pdf(b"not a pdf")
-    assert len(calls) == 2
+            keys.verify_pdf(junk)
+        assert len(calls) == 2
+        # equal bytes of another arrival (another object) are validated on their own
+        keys.verify_pdf(bytes(bytearray(pdf)))
+        assert len(calls) == 3
     keys.verify_pdf(pdf)  # outside the block: validated again
-    assert len(calls) == 3 and first["valid"] is False  # an unsigned PDF
+    assert len(calls) == 4 and first["valid"] is False  # an unsigned PDF
