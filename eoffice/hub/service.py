@@ -18,6 +18,10 @@ Delivery model (at-least-once, never lost, never twice):
   acknowledges it with ``updateStatus`` (``done`` or ``fail``); acknowledging twice is a
   no-op. The receiver registers by DocumentId + DocId, so a packet fetched twice (crash
   between fetch and ack) is still registered once.
+- ``getEdocs`` and ``updateStatuses`` (eoffice's extensions of the axis API, at most
+  :data:`MAX_BATCH` items) are ``getEdoc`` / ``updateStatus`` for several packets in one
+  request and one transaction, with the same rules item by item; the client falls back to
+  the one-packet calls on a hub that answers 404.
 - A status packet (``messagetype: status``) is routed to the body in
   ``ResponseFor/OrganId`` — the issuer of the original document when a receiver reports
   (01–06, 15, 16); it also updates the sender-side view of that document's delivery to
