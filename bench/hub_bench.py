@@ -1,12 +1,16 @@
 """Interconnection throughput, by hand (issue 4, item 8).
 
-    .venv/bin/python bench/hub_bench.py [--packets 100] [--big-packets 30]
+    EOFFICE_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/<db> \
+    EOFFICE_BENCH_REDIS_URL=redis://127.0.0.1:6379/<n> \
+    .venv/bin/python bench/hub_bench.py [--packets 100] [--big-packets 30] [--pool prefork]
 
-What is measured, on this machine, with PostgreSQL and Redis (started as for `.ci/run`):
+What is measured, on this machine, with PostgreSQL and Redis (started as for `.ci/run`;
+method and results: bench/README-hub.md):
 
 * a hub served over loopback HTTP (threaded werkzeug, its tables in a PostgreSQL database);
 * a sending installation and a receiving installation, each with its own PostgreSQL
-  database and its own Celery worker (2 threads, embedded beat) on its own Redis database;
+  database and its own Celery worker (2 threads — or 2 processes with ``--pool prefork`` —
+  embedded beat, 2 poll shards) on its own queue of one Redis database;
 * N signed documents (certified by a leader, sealed by the body: the real flow) of about
   100 KB, then about 2 MB, enqueued at the sender; the clock runs from the commit of the
   outbox rows until the receiver holds N incoming documents: send → hub → list → fetch →
@@ -158,7 +162,7 @@ def worker(env: dict[str, str], log: Path, pool: str) -> subprocess.Popen[bytes]
 
 def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool,
              hub_url: str, creds: dict[str, tuple[str, str]], pki_dir: Path,
-             pool: str = "prefork") -> float:
+             pool: str = "threads") -> float:
     from eoffice.core.permissions import SYSTEM
     from eoffice.core.uow import unit_of_work
     from eoffice.extensions import db
@@ -241,7 +245,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packets", type=int, default=100, help="~100 KB packets per case")
     parser.add_argument("--big-packets", type=int, default=30, help="~2 MB packets per case")
-    parser.add_argument("--pool", choices=("prefork", "threads"), default="prefork",
+    parser.add_argument("--pool", choices=("prefork", "threads"), default="threads",
                         help="Celery pool of the two workers (2 processes or 2 threads each)")
     parser.add_argument("--sizes", default="100 KB,2 MB", help="which documents to run")
     args = parser.parse_args()
