@@ -1,12 +1,16 @@
 """Interconnection throughput, by hand (issue 4, item 8).
 
-    .venv/bin/python bench/hub_bench.py [--packets 100] [--big-packets 30]
+    EOFFICE_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/<db> \
+    EOFFICE_BENCH_REDIS_URL=redis://127.0.0.1:6379/<n> \
+    .venv/bin/python bench/hub_bench.py [--packets 100] [--big-packets 30] [--pool prefork]
 
-What is measured, on this machine, with PostgreSQL and Redis (started as for `.ci/run`):
+What is measured, on this machine, with PostgreSQL and Redis (started as for `.ci/run`;
+method and results: bench/README-hub.md):
 
 * a hub served over loopback HTTP (threaded werkzeug, its tables in a PostgreSQL database);
 * a sending installation and a receiving installation, each with its own PostgreSQL
-  database and its own Celery worker (2 threads, embedded beat) on its own Redis database;
+  database and its own Celery worker (2 threads — or 2 processes with ``--pool prefork`` —
+  embedded beat, 2 poll shards) on its own queue of one Redis database;
 * N signed documents (certified by a leader, sealed by the body: the real flow) of about
   100 KB, then about 2 MB, enqueued at the sender; the clock runs from the commit of the
   outbox rows until the receiver holds N incoming documents: send → hub → list → fetch →
@@ -42,7 +46,8 @@ sys.path.insert(0, str(ROOT))
 
 ADMIN_URL = os.environ.get("EOFFICE_BENCH_DATABASE_URL",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS = os.environ.get("EOFFICE_BENCH_REDIS_URL", "redis://127.0.0.1:6379")
+# One Redis database for both installations' brokers (each worker has its own queue).
+REDIS = os.environ.get("EOFFICE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 SENDER, RECEIVER = "000.00.00.H33", "000.00.30.H33"
 
 
@@ -146,16 +151,18 @@ def verification_rate(url: str, instance: Path, pdf: bytes, count: int) -> float
         return done / (time.perf_counter() - start)
 
 
-def worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def worker(env: dict[str, str], log: Path, pool: str) -> subprocess.Popen[bytes]:
+    env = dict(env, PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)]))
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "eoffice.worker:celery_app", "worker", "-B",
-         "--pool=threads", "--concurrency=2", "--without-heartbeat", "--without-gossip",
+        [sys.executable, "-m", "celery", "-A", "bench_worker:celery_app", "worker", "-B",
+         f"--pool={pool}", "--concurrency=2", "--without-heartbeat", "--without-gossip",
          "--without-mingle", "--loglevel=WARNING", f"--schedule={log.with_suffix('.beat')}"],
         cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
 def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool,
-             hub_url: str, creds: dict[str, tuple[str, str]], pki_dir: Path) -> float:
+             hub_url: str, creds: dict[str, tuple[str, str]], pki_dir: Path,
+             pool: str = "threads") -> float:
     from eoffice.core.permissions import SYSTEM
     from eoffice.core.uow import unit_of_work
     from eoffice.extensions import db
@@ -174,17 +181,18 @@ def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool
             org_service.create_org(SYSTEM, code=code, name=name, short_name="UBND",
                                    tier="province", parent=None)
     procs = []
-    for index, side in enumerate(("sender", "receiver")):
+    for side in ("sender", "receiver"):
         env = dict(os.environ, EOFFICE_ENV="testing", EOFFICE_SECRET_KEY="bench",
                    EOFFICE_INSTANCE_PATH=str(tmp / f"{side}-{label}"),
                    EOFFICE_PKI_DIR=str(pki_dir), EOFFICE_DATABASE_URL=urls[side],
                    EOFFICE_STORAGE_DIR=str(tmp / f"{side}-{label}" / "files"),
-                   EOFFICE_CELERY_BROKER_URL=f"{REDIS}/{12 + index}", EOFFICE_HUB_URL=hub_url,
+                   EOFFICE_CELERY_BROKER_URL=REDIS, BENCH_QUEUE=f"bench-{side}-{label}",
+                   EOFFICE_HUB_URL=hub_url, EOFFICE_HUB_POLL_SHARDS="2",
                    EOFFICE_HUB_SYSTEM_ID=creds[side][0], EOFFICE_HUB_SECRET=creds[side][1],
                    EOFFICE_HUB_POLL_SECONDS="0.2", EOFFICE_OUTBOX_FLUSH_SECONDS="0.2",
                    EOFFICE_OUTBOX_LEASE_SECONDS="30",
                    EOFFICE_INCOMING_VERIFY_ON_ARRIVAL="1" if verify else "0")
-        procs.append(worker(env, tmp / f"{side}-{label}.log"))
+        procs.append(worker(env, tmp / f"{side}-{label}.log", pool))
     time.sleep(6)  # workers up
     try:
         with apps["sender"].app_context():
@@ -237,6 +245,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packets", type=int, default=100, help="~100 KB packets per case")
     parser.add_argument("--big-packets", type=int, default=30, help="~2 MB packets per case")
+    parser.add_argument("--pool", choices=("prefork", "threads"), default="threads",
+                        help="Celery pool of the two workers (2 processes or 2 threads each)")
+    parser.add_argument("--sizes", default="100 KB,2 MB", help="which documents to run")
     args = parser.parse_args()
     import logging
 
@@ -254,8 +265,10 @@ def main() -> None:
     from eoffice.hub.db import upgrade_hub_db
     from eoffice.orgs import service as org_service
 
-    for db_index in (12, 13):
-        redis.Redis.from_url(f"{REDIS}/{db_index}").flushdb()
+    redis.Redis.from_url(REDIS).flushdb()
+    # This process only writes outbox rows: the tasks it queues after commit go to a queue
+    # no worker reads; the sender's worker finds the rows with its outbox sweep (0.2 s).
+    os.environ["EOFFICE_CELERY_BROKER_URL"] = REDIS
     admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     tmp = Path(tempfile.mkdtemp(prefix="hub-bench-"))
     hub_db = scratch_database(admin, "hub")
@@ -283,9 +296,13 @@ def main() -> None:
     rows = []
     try:
         for label, pdf in documents.items():
+            if label not in args.sizes.split(","):
+                continue
             only = verification_rate(maker_url, tmp / "maker", pdf, counts[label])
-            with_v = run_case(tmp, admin, pdf, counts[label], True, hub_url, creds, pki_dir)
-            without = run_case(tmp, admin, pdf, counts[label], False, hub_url, creds, pki_dir)
+            with_v = run_case(tmp, admin, pdf, counts[label], True, hub_url, creds, pki_dir,
+                              args.pool)
+            without = run_case(tmp, admin, pdf, counts[label], False, hub_url, creds, pki_dir,
+                               args.pool)
             rows.append((label, len(pdf), counts[label], only, with_v, without))
     finally:
         server.shutdown()

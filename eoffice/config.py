@@ -74,6 +74,12 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "HUB_SECRET": _env("HUB_SECRET"),
         "HUB_TIMEOUT": float(_env("HUB_TIMEOUT", "10")),
         "HUB_POLL_SECONDS": float(_env("HUB_POLL_SECONDS", "30")),
+        # receiving: packets per fetch/transaction/ack batch, and parallel polls (shards)
+        "HUB_POLL_BATCH": int(_env("HUB_POLL_BATCH", "20")),
+        "HUB_POLL_BATCH_BYTES": int(_env("HUB_POLL_BATCH_BYTES", str(16 * 1024 * 1024))),
+        "HUB_POLL_SHARDS": max(int(_env("HUB_POLL_SHARDS", "1")), 1),
+        # sending: packets one delivery task keeps in flight at once
+        "HUB_SEND_CONCURRENCY": max(int(_env("HUB_SEND_CONCURRENCY", "8")), 1),
         "HUB_DEMO_PEER": _bool(_env("HUB_DEMO_PEER")),
         "OUTBOX_MAX_ATTEMPTS": int(_env("OUTBOX_MAX_ATTEMPTS", "8")),
         "OUTBOX_BACKOFF_BASE": float(_env("OUTBOX_BACKOFF_BASE", "2")),
@@ -122,14 +128,25 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
 
 def beat_schedule(config: dict[str, Any]) -> dict[str, Any]:
     """Periodic tasks: poll the hub, retry the outbox (and the demo's VPCP peer)."""
+    shards = config.get("HUB_POLL_SHARDS", 1)
+    # A tick still queued when the next one is due is dropped (expires): a busy worker
+    # then catches up with real work (deliveries) instead of a backlog of sweeps and polls.
+    poll_every, flush_every = config["HUB_POLL_SECONDS"], config["OUTBOX_FLUSH_SECONDS"]
     schedule: dict[str, Any] = {
-        "poll-hub": {"task": "eoffice.interop.poll_hub",
-                     "schedule": config["HUB_POLL_SECONDS"]},
-        "flush-outbox": {"task": "eoffice.interop.flush_outbox",
-                         "schedule": config["OUTBOX_FLUSH_SECONDS"]},
+        "poll-hub": {"task": "eoffice.interop.poll_hub", "schedule": poll_every,
+                     "options": {"expires": poll_every}},
+        "flush-outbox": {"task": "eoffice.interop.flush_outbox", "schedule": flush_every,
+                         "options": {"expires": flush_every}},
         "remind-deadlines": {"task": "eoffice.incoming.remind_deadlines",
                              "schedule": config.get("INCOMING_REMIND_SECONDS", 3600)},
     }
+    if shards > 1:  # one poll per shard, so several worker processes receive at once
+        schedule["poll-hub"]["kwargs"] = {"shard": 0, "shards": shards}
+        for shard in range(1, shards):
+            schedule[f"poll-hub-{shard}"] = {"task": "eoffice.interop.poll_hub",
+                                             "schedule": poll_every,
+                                             "options": {"expires": poll_every},
+                                             "kwargs": {"shard": shard, "shards": shards}}
     if config["HUB_DEMO_PEER"]:
         schedule["demo-peer"] = {"task": "eoffice.interop.demo_peer",
                                  "schedule": config["HUB_POLL_SECONDS"]}

@@ -10,6 +10,9 @@ national roots to ``TRUST_ROOTS_PEM``.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +65,47 @@ def validation_settings() -> signing.ValidationSettings:
 
 
 def verify_pdf(data: bytes) -> dict[str, Any]:
-    """The validation report (DESIGN.md §6 shape); 422 for a file that is not a PDF."""
+    """The validation report (DESIGN.md §6 shape); 422 for a file that is not a PDF.
+
+    Inside :func:`report_cache`, the same bytes *object* (one attachment of one parsed
+    packet) is validated once and every caller gets the same report (read it, do not
+    change it). Equal bytes of another packet are validated again: each arrival is
+    checked on its own.
+    """
+    cache = _REPORTS.get()
+    if cache is not None and id(data) in cache and cache[id(data)][0] is data:
+        cached = cache[id(data)][1]
+        if isinstance(cached, ValidationFailed):
+            raise ValidationFailed(cached.message)
+        return cached
     try:
-        report = signing.validate_pdf(data, validation_settings())
+        report = signing.validate_pdf(data, validation_settings()).to_dict()
     except signing.errors.PdfReadError as exc:
-        raise ValidationFailed(f"Tệp không phải là PDF đọc được: {exc.message_vi}") from None
-    return report.to_dict()
+        failure = ValidationFailed(f"Tệp không phải là PDF đọc được: {exc.message_vi}")
+        if cache is not None:
+            cache[id(data)] = (data, failure)
+        raise failure from None
+    if cache is not None:
+        cache[id(data)] = (data, report)  # the bytes are kept: their id is not reused
+    return report
+
+
+_REPORTS: ContextVar[dict[int, tuple[bytes, dict[str, Any] | ValidationFailed]] | None] = \
+    ContextVar("eoffice_pdf_reports", default=None)
+
+
+@contextmanager
+def report_cache() -> Iterator[None]:
+    """Within the block, :func:`verify_pdf` validates each attachment object once.
+
+    The hub poll validates a batch's PDFs before its transaction opens; the receiver then
+    gets the same reports without holding database locks while validating.
+    """
+    token = _REPORTS.set({})
+    try:
+        yield
+    finally:
+        _REPORTS.reset(token)
 
 
 def body_key_pin() -> str:

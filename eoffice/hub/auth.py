@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -113,15 +114,26 @@ def authenticate(
     return system
 
 
+PURGE_EVERY_SECONDS = 5.0
+_last_purge: dict[int, float] = {}
+
+
 def remember_signature(
     session: Session, systemid: str, signature: str, *, now: datetime, skew_seconds: int
 ) -> None:
-    """Record an accepted signature; raise error 15 if it was already used (a replay)."""
-    session.execute(
-        delete(SeenSignature).where(
-            SeenSignature.seen_at < now - timedelta(seconds=2 * skew_seconds)
+    """Record an accepted signature; raise error 15 if it was already used (a replay).
+
+    Signatures older than twice the skew window are forgotten (their timestamps are
+    refused anyway) — at most once every few seconds per process, not on every request.
+    """
+    key = id(session.get_bind())
+    if _last_purge.get(key, 0.0) + PURGE_EVERY_SECONDS <= time.monotonic():
+        _last_purge[key] = time.monotonic()
+        session.execute(
+            delete(SeenSignature).where(
+                SeenSignature.seen_at < now - timedelta(seconds=2 * skew_seconds)
+            )
         )
-    )
     try:
         with session.begin_nested():
             session.add(SeenSignature(systemid=systemid, signature=signature, seen_at=now))

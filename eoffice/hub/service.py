@@ -18,6 +18,10 @@ Delivery model (at-least-once, never lost, never twice):
   acknowledges it with ``updateStatus`` (``done`` or ``fail``); acknowledging twice is a
   no-op. The receiver registers by DocumentId + DocId, so a packet fetched twice (crash
   between fetch and ack) is still registered once.
+- ``getEdocs`` and ``updateStatuses`` (eoffice's extensions of the axis API, at most
+  :data:`MAX_BATCH` items) are ``getEdoc`` / ``updateStatus`` for several packets in one
+  request and one transaction, with the same rules item by item; the client falls back to
+  the one-packet calls on a hub that answers 404.
 - A status packet (``messagetype: status``) is routed to the body in
   ``ResponseFor/OrganId`` — the issuer of the original document when a receiver reports
   (01–06, 15, 16); it also updates the sender-side view of that document's delivery to
@@ -68,6 +72,9 @@ from eoffice.interop.edxml import (
     check_attachments,
     parse_packet,
 )
+
+# Most packets or acknowledgements one getEdocs / updateStatuses call carries.
+MAX_BATCH = 100
 
 # QCVN 102 timestamps carry no offset; they are Vietnam local time.
 VIETNAM_TZ = timezone(timedelta(hours=7))
@@ -418,6 +425,7 @@ def list_received(
             "subject": packet.subject,
             "created_time": _iso(packet.created_at),
             "status": delivery.status.value,
+            "size": packet.size,
         }
         for delivery, packet in rows
     ]
@@ -427,6 +435,53 @@ def get_packet(session: Session, system: System, doc_id: str) -> bytes:
     """The stored packet, for one of its recipients or its sender (else error 18)."""
     packet = _packet_for(session, system, doc_id, include_sender=True)
     return packet.data
+
+
+def get_packets(session: Session, system: System, doc_ids: Sequence[str]) -> dict[str, bytes]:
+    """Several stored packets at once (``getEdocs``); ids the caller may not read are left out."""
+    wanted = _unique((doc_id or "").strip() for doc_id in doc_ids)
+    wanted = [doc_id for doc_id in wanted if doc_id]
+    if not wanted:
+        raise InvalidFile("Thiếu docIds / missing docIds")
+    if len(wanted) > MAX_BATCH:
+        raise InvalidFile(f"Tối đa {MAX_BATCH} gói tin một lần / at most {MAX_BATCH} per call")
+    codes = owned_codes(session, system)
+    packets = session.scalars(
+        select(Packet).where(Packet.doc_id.in_(wanted)).options(selectinload(Packet.deliveries))
+    )
+    return {
+        packet.doc_id: packet.data
+        for packet in packets
+        if packet.from_code in codes or any(d.recipient_code in codes for d in packet.deliveries)
+    }
+
+
+def update_statuses(
+    session: Session, system: System, items: Sequence[object], *, now: datetime | None = None
+) -> list[dict[str, object]]:
+    """Acknowledge several deliveries at once (``updateStatuses``), each as ``updateStatus``.
+
+    A refused item (unknown packet or delivery, bad status) is reported in its own entry and
+    changes nothing; the others are applied.
+    """
+    if not items:
+        raise InvalidFile("Thiếu danh sách xác nhận / missing items")
+    if len(items) > MAX_BATCH:
+        raise InvalidFile(f"Tối đa {MAX_BATCH} xác nhận một lần / at most {MAX_BATCH} per call")
+    now = now or utcnow()
+    results: list[dict[str, object]] = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise InvalidFile("Mỗi xác nhận là một đối tượng JSON / each item must be an object")
+        doc_id, status, to = (str(item.get(k) or "") for k in ("docId", "status", "to"))
+        try:
+            count = update_status(session, system, doc_id, status, to=to or None, now=now)
+        except (InvalidFile, RecipientNotFound) as exc:
+            results.append({"docId": doc_id, "to": to, "updated": 0,
+                            "ErrorCode": exc.code, "ErrorDesc": exc.desc})
+        else:
+            results.append({"docId": doc_id, "to": to, "updated": count, "ErrorCode": "0"})
+    return results
 
 
 def update_status(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -171,6 +172,52 @@ def get_edoc() -> tuple[Response, int]:
         return _ok(data=base64.b64encode(data).decode("ascii"))
 
     return _run_api("getEdoc", handler, changes_state=False)
+
+
+def _json_body() -> Any:
+    try:
+        return json.loads(request.get_data(cache=True) or b"null")
+    except ValueError as exc:
+        raise InvalidFile("Nội dung không phải JSON / body is not JSON") from exc
+
+
+@bp.post("/getEdocs")
+def get_edocs() -> tuple[Response, int]:
+    """Several stored packets in one call: body ``{"docIds": [...]}`` (at most 100).
+
+    → ``data: [{"docId", "data": base64}]`` for the packets the caller may read and
+    ``missing: [docId]`` for the others (an eoffice extension of the axis API).
+    """
+
+    def handler(session: Session, system: System) -> dict[str, Any]:
+        payload = _json_body()
+        doc_ids = payload.get("docIds") if isinstance(payload, dict) else None
+        if not isinstance(doc_ids, list) or not all(isinstance(i, str) for i in doc_ids):
+            raise InvalidFile("docIds phải là danh sách chuỗi / docIds must be a list of strings")
+        found = service.get_packets(session, system, doc_ids)
+        data = [{"docId": doc_id, "data": base64.b64encode(raw).decode("ascii")}
+                for doc_id, raw in found.items()]
+        return _ok(data=data, missing=[i for i in doc_ids if i not in found])
+
+    return _run_api("getEdocs", handler, changes_state=False)
+
+
+@bp.post("/updateStatuses")
+def update_statuses() -> tuple[Response, int]:
+    """Several acknowledgements in one call: body ``{"items": [{"docId", "status", "to"}]}``.
+
+    → ``data: [{"docId", "to", "updated", "ErrorCode"[, "ErrorDesc"]}]``, one per item; a
+    refused item changes nothing and does not stop the others (an eoffice extension).
+    """
+
+    def handler(session: Session, system: System) -> dict[str, Any]:
+        payload = _json_body()
+        items = payload.get("items") if isinstance(payload, dict) else None
+        if not isinstance(items, list):
+            raise InvalidFile("items phải là danh sách / items must be a list")
+        return _ok(data=service.update_statuses(session, system, items))
+
+    return _run_api("updateStatuses", handler, changes_state=True)
 
 
 @bp.post("/updateStatus")

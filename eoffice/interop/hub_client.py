@@ -24,6 +24,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -81,6 +82,7 @@ class HubClient:
         self._secret = secret.encode()
         self._prefix = urlsplit(self.base_url).path.rstrip("/")
         self._http = httpx.Client(timeout=timeout, transport=transport)
+        self._batch = True  # the hub has getEdocs / updateStatuses (eoffice's own hub does)
 
     def __enter__(self) -> HubClient:
         return self
@@ -136,6 +138,68 @@ class HubClient:
             return base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise HubUnavailable("Gói tin base64 hỏng / malformed base64 from hub") from exc
+
+    def get_edocs(self, doc_ids: list[str]) -> dict[str, bytes]:
+        """Several packets in one call (``getEdocs``); ids the hub did not return are absent.
+
+        A hub without the batch endpoint (the national axis) is asked packet by packet.
+        """
+        if not doc_ids:
+            return {}
+        if self._batch:
+            try:
+                answer = self._call("POST", "getEdocs", body=_json({"docIds": doc_ids}),
+                                    headers={"Content-Type": "application/json"})
+            except HubError as exc:
+                if exc.http_status not in (404, 405):
+                    raise
+                self._batch = False
+            else:
+                found: dict[str, bytes] = {}
+                for entry in _data_list(answer):
+                    try:
+                        found[str(entry["docId"])] = base64.b64decode(entry["data"],
+                                                                      validate=True)
+                    except (KeyError, TypeError, binascii.Error, ValueError) as exc:
+                        raise HubUnavailable(
+                            "Gói tin base64 hỏng / malformed base64 from hub") from exc
+                return found
+        found = {}
+        for doc_id in doc_ids:
+            try:
+                found[doc_id] = self.get_edoc(doc_id)
+            except HubError:
+                continue  # not (or no longer) readable: left out, like getEdocs does
+        return found
+
+    def update_statuses(self, items: list[tuple[str, str, str | None]]) -> set[tuple[str, str]]:
+        """Acknowledge several ``(doc_id, status, to)`` in one call (``updateStatuses``).
+
+        Returns the ``(doc_id, to)`` pairs the hub applied; a hub without the batch endpoint
+        is sent one ``updateStatus`` per item.
+        """
+        if not items:
+            return set()
+        if self._batch:
+            body = {"items": [{"docId": d, "status": s, "to": t or ""} for d, s, t in items]}
+            try:
+                answer = self._call("POST", "updateStatuses", body=_json(body),
+                                    headers={"Content-Type": "application/json"})
+            except HubError as exc:
+                if exc.http_status not in (404, 405):
+                    raise
+                self._batch = False
+            else:
+                return {(str(e.get("docId")), str(e.get("to") or ""))
+                        for e in _data_list(answer) if str(e.get("ErrorCode")) == "0"}
+        done = set()
+        for doc_id, status, to in items:
+            try:
+                self.update_status(doc_id, status, to=to)
+            except HubError:
+                continue
+            done.add((doc_id, to or ""))
+        return done
 
     def update_status(self, doc_id: str, status: str, *, to: str | None = None) -> int:
         """Acknowledge a received packet (``done`` or ``fail``); return deliveries updated."""
@@ -214,6 +278,10 @@ class HubClient:
                 code or "20", desc or "Trục từ chối yêu cầu / refused", response.status_code
             )
         return answer
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def _data_list(answer: dict[str, Any]) -> list[dict[str, Any]]:

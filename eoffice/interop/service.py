@@ -17,16 +17,22 @@ DocumentId), so together every packet is registered exactly once.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
-from collections.abc import Callable
+import os
+import threading
+import zlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 
 from eoffice.audit import service as audit
 from eoffice.core.db import utcnow
@@ -115,11 +121,30 @@ def hub_credentials() -> HubCredentials:
 
 
 def hub_client() -> HubClient:
-    """A client for the configured hub (tests may inject a WSGI transport)."""
+    """The process's client for the configured hub (tests may inject a WSGI transport).
+
+    One client per process and configuration, kept open: its connections to the hub are
+    reused by every delivery and poll (HTTP keep-alive) instead of one TCP connection per
+    call. ``httpx.Client`` is thread-safe; a forked worker process makes its own.
+    """
     creds = hub_credentials()
-    return HubClient(creds.url, creds.systemid, creds.secret,
-                     timeout=current_app.config.get("HUB_TIMEOUT", 10),
-                     transport=current_app.extensions.get("hub_transport"))
+    timeout = current_app.config.get("HUB_TIMEOUT", 10)
+    transport = current_app.extensions.get("hub_transport")
+    if transport is not None:  # tests: the in-process hub of that test
+        return HubClient(creds.url, creds.systemid, creds.secret, timeout=timeout,
+                         transport=transport)
+    key = (os.getpid(), creds, timeout)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = HubClient(creds.url, creds.systemid, creds.secret, timeout=timeout,
+                               transport=transport)
+            _CLIENTS[key] = client
+    return client
+
+
+_CLIENTS: dict[tuple[Any, ...], HubClient] = {}
+_CLIENTS_LOCK = threading.Lock()
 
 
 # ---------------------------------------------------------------------------------------
@@ -153,15 +178,32 @@ def enqueue_packet(
             # statuses recipients already reported
             _set_delivery(document_id, code, "", "Đang gửi qua trục liên thông", None,
                           only_if_empty=True)
-    message_id = message.id
-    after_commit(lambda: _queue_delivery(message_id))
+    _deliver_after_commit(message.id)
     return message
 
 
-def _queue_delivery(message_id: int) -> None:
-    from eoffice.interop.tasks import deliver_packet
+def _deliver_after_commit(message_id: int) -> None:
+    """Queue delivery once the transaction commits: one task per transaction's packets."""
+    uow = g.get("_eoffice_uow")
+    pending: list[int] | None = getattr(uow, "interop_outbox_ids", None)
+    if pending is None:
+        pending = []
+        if uow is not None:
+            uow.interop_outbox_ids = pending  # type: ignore[attr-defined]
+        after_commit(lambda: queue_deliveries(pending))
+    pending.append(message_id)
 
-    deliver_packet.delay(message_id)
+
+def queue_deliveries(message_ids: list[int]) -> None:
+    """One task for a single row; else tasks of ``HUB_SEND_CONCURRENCY`` rows each."""
+    from eoffice.interop.tasks import deliver_packet, deliver_packets
+
+    if len(message_ids) == 1:
+        deliver_packet.delay(message_ids[0])
+        return
+    size = max(current_app.config.get("HUB_SEND_CONCURRENCY", 8), 1)
+    for start in range(0, len(message_ids), size):
+        deliver_packets.delay(message_ids[start:start + size])
 
 
 def emit_status(
@@ -235,6 +277,33 @@ def deliver(message_id: int, *, client: HubClient | None = None) -> str:
         return message.state
 
 
+def deliver_many(message_ids: list[int]) -> list[str]:
+    """Delivery attempts for several rows at once (``HUB_SEND_CONCURRENCY`` in flight).
+
+    Each attempt is :func:`deliver` in its own thread, application context, session and
+    transaction: sending is mostly waiting (for the hub, its database, ours), so a worker
+    process keeps several packets in flight instead of one.
+    """
+    workers = min(len(message_ids), max(current_app.config.get("HUB_SEND_CONCURRENCY", 8), 1))
+    if workers <= 1:
+        return [deliver(message_id) for message_id in message_ids]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def attempt(message_id: int) -> str:
+        with app.app_context():
+            try:
+                return deliver(message_id)
+            except Exception:
+                log.exception("outbox: delivery of %s failed; the sweeper retries it",
+                              message_id)
+                return "error"
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="hub-send") as pool:
+        return list(pool.map(attempt, message_ids))
+
+
 def _mark_failed(message: OutboxMessage) -> None:
     audit.record(None, "interop.dead_letter", message,
                  details={"document_id": message.document_id, "error": message.last_error})
@@ -274,8 +343,7 @@ def resend(actor: Any, message: OutboxMessage) -> OutboxMessage:
     message.next_attempt_at = utcnow()
     db.session.flush()
     audit.record(actor, "interop.resend", message, details={"document_id": message.document_id})
-    message_id = message.id
-    after_commit(lambda: _queue_delivery(message_id))
+    _deliver_after_commit(message.id)
     return message
 
 
@@ -291,64 +359,195 @@ def get_outbox_message(message_id: int) -> OutboxMessage:
 # receiving
 
 
-def poll(*, client: HubClient | None = None) -> dict[str, int]:
-    """Fetch and store everything the hub lists for our bodies; acknowledge each."""
-    hub = client or hub_client()
-    counts = {"edoc": 0, "status": 0, "duplicate": 0, "failed": 0, "retry": 0}
-    for message_type in ("edoc", "status"):
-        for item in hub.get_received_list(message_type):
-            try:
-                outcome = _receive_item(hub, item, message_type)
-            except HubClientError as exc:
-                # this item stays listed at the hub and comes back next round
-                log.warning("hub: packet %s not received this round: %s", item.get("docId"), exc)
-                outcome = "retry"
-            counts[outcome if outcome in counts else message_type] += 1
+def poll(*, client: HubClient | None = None, shard: int = 0,
+         shards: int = 1) -> dict[str, int]:
+    """Fetch and store everything the hub lists for our bodies; acknowledge each.
+
+    Work goes in batches (``HUB_POLL_BATCH`` packets, at most ``HUB_POLL_BATCH_BYTES``):
+    one ``getEdocs`` call fetches a batch, one transaction stores it (a savepoint per
+    packet, so one bad packet does not hold back the others), one ``updateStatuses``
+    call acknowledges it and one more transaction notes the acknowledgements. With
+    ``shards`` > 1 this poll only takes the packets whose hub docId hashes to ``shard``
+    (the beat runs one poll per shard, so several worker processes receive in
+    parallel). Only one poll per shard runs at a time on a host (a file lock in the
+    instance folder): an overlapping beat tick returns at once with ``busy: 1``.
+    """
+    counts = {"edoc": 0, "status": 0, "duplicate": 0, "failed": 0, "retry": 0, "busy": 0}
+    with _poll_lock(shard) as locked:
+        if not locked:
+            counts["busy"] = 1
+            return counts
+        hub = client or hub_client()
+        config = current_app.config
+        size, limit = config.get("HUB_POLL_BATCH", 20), config.get("HUB_POLL_BATCH_BYTES",
+                                                                   16 * 1024 * 1024)
+        for message_type in ("edoc", "status"):
+            items = hub.get_received_list(message_type)
+            if shards > 1:
+                items = [item for item in items
+                         if zlib.crc32(str(item["docId"]).encode()) % shards == shard]
+            for batch in _batches(items, size, limit):
+                for outcome in _receive_batch(hub, batch, message_type):
+                    counts[outcome if outcome in counts else message_type] += 1
     return counts
 
 
-def _receive_item(hub: HubClient, item: dict[str, Any], message_type: str) -> str:
-    doc_id, to_code = str(item["docId"]), str(item.get("to") or "")
-    known = db.session.execute(
-        sa.select(InboxMessage).where(InboxMessage.hub_doc_id == doc_id,
-                                      InboxMessage.to_code == to_code)
-    ).scalar_one_or_none()
+@contextmanager
+def _poll_lock(shard: int) -> Iterator[bool]:
+    folder = Path(current_app.instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"hub-poll-{shard}.lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _batches(items: list[dict[str, Any]], size: int,
+             limit: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    total = 0
+    for item in items:
+        item_size = int(item.get("size") or 0)
+        if batch and (len(batch) >= size or total + item_size > limit):
+            yield batch
+            batch, total = [], 0
+        batch.append(item)
+        total += item_size
+    if batch:
+        yield batch
+
+
+def _receive_batch(hub: HubClient, batch: list[dict[str, Any]], message_type: str) -> list[str]:
+    """Store the new packets of one batch in one transaction, then acknowledge them."""
+    keys = [(str(item["docId"]), str(item.get("to") or "")) for item in batch]
+    known = {(doc_id, to): state for doc_id, to, state in db.session.execute(
+        sa.select(InboxMessage.hub_doc_id, InboxMessage.to_code, InboxMessage.state)
+        .where(InboxMessage.hub_doc_id.in_({doc_id for doc_id, _ in keys})))}
     db.session.rollback()  # end the read transaction before network I/O
-    if known is not None:
-        hub.update_status(doc_id, "fail" if known.state == "failed" else "done", to=to_code)
-        return "duplicate"
-    raw = hub.get_edoc(doc_id)
-    try:
-        with unit_of_work():
-            outcome = _store_received(raw, doc_id, to_code, message_type, item)
-    except sa.exc.IntegrityError:
-        # another poller stored the same delivery first: acknowledge and move on
-        db.session.rollback()
-        outcome = "duplicate"
-    hub.update_status(doc_id, "fail" if outcome == "failed" else "done", to=to_code)
+    outcomes: list[str] = []
+    acks: list[tuple[str, str, str | None]] = []
+    fresh: list[tuple[dict[str, Any], str, str]] = []
+    for item, (doc_id, to_code) in zip(batch, keys, strict=True):
+        if (doc_id, to_code) in known:
+            acks.append((doc_id, "fail" if known[doc_id, to_code] == "failed" else "done",
+                         to_code))
+            outcomes.append("duplicate")
+        else:
+            fresh.append((item, doc_id, to_code))
+    raws: dict[str, bytes] = {}
+    if fresh:
+        try:
+            raws = hub.get_edocs(sorted({doc_id for _, doc_id, _ in fresh}))
+        except HubClientError as exc:
+            # these items stay listed at the hub and come back next round
+            log.warning("hub: %d packets not fetched this round: %s", len(fresh), exc)
+    from eoffice.documents.keys import report_cache
+
+    with report_cache():
+        prepared = {doc_id: _prepare(raw) for doc_id, raw in raws.items()}
+        stored = _store_batch(fresh, raws, prepared, message_type, outcomes)
+    acks += stored
+    if acks:
+        try:
+            applied = hub.update_statuses(acks)
+        except HubClientError as exc:
+            # still listed: the next round finds them known and acknowledges again
+            log.warning("hub: %d acknowledgements not sent this round: %s", len(acks), exc)
+            applied = set()
+        if applied:
+            with unit_of_work():
+                db.session.execute(
+                    sa.update(InboxMessage)
+                    .where(sa.tuple_(InboxMessage.hub_doc_id, InboxMessage.to_code)
+                           .in_(sorted(applied)), InboxMessage.acked_at.is_(None))
+                    .values(acked_at=utcnow()))
+    return outcomes
+
+
+def _store_batch(fresh: list[tuple[dict[str, Any], str, str]], raws: dict[str, bytes],
+                 prepared: dict[str, _Prepared], message_type: str,
+                 outcomes: list[str]) -> list[tuple[str, str, str | None]]:
+    """One transaction, one savepoint per packet; the acknowledgements to send."""
+    stored: list[tuple[str, str, str | None]] = []
     with unit_of_work():
-        db.session.execute(sa.update(InboxMessage)
-                           .where(InboxMessage.hub_doc_id == doc_id,
-                                  InboxMessage.to_code == to_code)
-                           .values(acked_at=utcnow()))
-    return outcome
+        for item, doc_id, to_code in fresh:
+            raw = raws.get(doc_id)
+            if raw is None:
+                outcomes.append("retry")
+                continue
+            try:
+                with db.session.begin_nested():
+                    outcome = _store_received(raw, doc_id, to_code, message_type, item,
+                                              prepared[doc_id])
+            except sa.exc.IntegrityError:
+                outcome = "duplicate"  # another poller stored the same delivery first
+            except Exception:
+                log.exception("hub: packet %s could not be stored; retried next round", doc_id)
+                outcomes.append("retry")
+                continue
+            outcomes.append(outcome)
+            stored.append((doc_id, "fail" if outcome == "failed" else "done", to_code))
+    return stored
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A fetched packet parsed and its XML signature checked (outside any transaction)."""
+
+    packet: edxml.EdocPacket | edxml.StatusPacket | None
+    error: edxml.EdxmlError | None
+    check: edxml.SignatureCheck | None
+
+
+def _prepare(raw: bytes) -> _Prepared:
+    """Parse and check a packet; warm the PDF report cache when arrivals are verified.
+
+    Done before the batch's transaction opens, so the CPU-heavy part of receiving holds
+    no database lock (the audit chain's head is locked from the first audit record on).
+    """
+    try:
+        packet = edxml.parse_packet(raw)
+    except edxml.EdxmlError as exc:
+        return _Prepared(None, exc, None)
+    from eoffice.documents.keys import trust_roots, verify_pdf
+
+    roots = list(current_app.config.get("EDXML_TRUST_ROOTS") or []) + list(trust_roots())
+    check = edxml.verify_packet_signature(raw, roots)
+    if isinstance(packet, edxml.EdocPacket) and current_app.config.get(
+            "INCOMING_VERIFY_ON_ARRIVAL"):
+        for attachment in packet.attachments:
+            if attachment.data[:5] == b"%PDF-":
+                with suppress(Exception):  # the receiver verifies again and reports
+                    verify_pdf(attachment.data)
+    return _Prepared(packet, None, check)
 
 
 def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
-                    item: dict[str, Any]) -> str:
+                    item: dict[str, Any], prepared: _Prepared | None = None) -> str:
+    prepared = prepared or _prepare(raw)
     inbox = InboxMessage(hub_doc_id=doc_id, to_code=to_code, message_type=message_type,
                          from_code=str(item.get("from") or ""),
                          packet_digest=store().put(raw))
     db.session.add(inbox)
-    try:
-        packet = edxml.parse_packet(raw)
-    except edxml.EdxmlError as exc:
+    packet = prepared.packet
+    if packet is None:
+        exc = prepared.error
+        assert exc is not None
         inbox.state = "failed"
         inbox.error = f"[{exc.code}] {exc.reason}"
         db.session.flush()
         audit.record(None, "interop.receive_failed", inbox, details={"error": inbox.error})
         return "failed"
-    _check_signature(inbox, raw)
+    check = prepared.check
+    assert check is not None
+    inbox.signature_valid = check.valid if check.present else None
+    inbox.signature_note = check.reason
     if isinstance(packet, edxml.StatusPacket):
         inbox.document_id = packet.response_for.document_id
         inbox.status_code = packet.status_code
@@ -407,15 +606,6 @@ def response_for_packet(packet: edxml.EdocPacket) -> edxml.ResponseFor:
                              code=f"{packet.code_number}/{packet.code_notation}",
                              promulgation_date=packet.promulgation_date,
                              document_id=packet.document_id)
-
-
-def _check_signature(inbox: InboxMessage, raw: bytes) -> None:
-    from eoffice.documents.keys import trust_roots
-
-    roots = list(current_app.config.get("EDXML_TRUST_ROOTS") or []) + list(trust_roots())
-    check = edxml.verify_packet_signature(raw, roots)
-    inbox.signature_valid = check.valid if check.present else None
-    inbox.signature_note = check.reason
 
 
 def _apply_status(inbox: InboxMessage, packet: edxml.StatusPacket) -> None:

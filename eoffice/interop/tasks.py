@@ -13,19 +13,25 @@ def deliver_packet(message_id: int) -> str:
     return service.deliver(message_id)
 
 
+@shared_task(name="eoffice.interop.deliver_packets")
+def deliver_packets(message_ids: list[int]) -> list[str]:
+    """Delivery attempts for several rows, several in flight at once."""
+    return service.deliver_many(message_ids)
+
+
 @shared_task(name="eoffice.interop.flush_outbox")
 def flush_outbox() -> int:
-    """Queue delivery of every due pending packet (beat)."""
+    """Queue delivery of every due pending packet (beat), in groups sent concurrently."""
     ids = service.claim_due_messages()
-    for message_id in ids:
-        deliver_packet.delay(message_id)
+    if ids:
+        service.queue_deliveries(ids)
     return len(ids)
 
 
 @shared_task(name="eoffice.interop.poll_hub")
-def poll_hub() -> dict[str, int]:
-    """Fetch documents and statuses waiting at the hub (beat)."""
-    return service.poll()
+def poll_hub(shard: int = 0, shards: int = 1) -> dict[str, int]:
+    """Fetch documents and statuses waiting at the hub (beat; one per shard)."""
+    return service.poll(shard=shard, shards=shards)
 
 
 @shared_task(name="eoffice.interop.demo_peer")

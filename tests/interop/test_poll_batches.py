@@ -1,0 +1,255 @@
+"""Receiving in batches, poll shards and the poll lock; deliveries several at a time."""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from datetime import date
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fpdf import FPDF
+from helpers import make_scratch_app
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.wrappers import Response
+
+from eoffice.core.permissions import SYSTEM
+from eoffice.core.uow import unit_of_work
+from eoffice.extensions import db
+from eoffice.hub import create_hub_app
+from eoffice.hub import service as hub_service
+from eoffice.hub.db import upgrade_hub_db
+from eoffice.interop import edxml, service
+from eoffice.interop.hub_client import HubClient
+from eoffice.interop.models import InboxMessage, OutboxMessage
+from eoffice.orgs import service as org_service
+
+PROVINCE, VPCP = "000.00.00.H33", "000.00.00.G22"
+
+
+def _pdf() -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Cong van")
+    return bytes(pdf.output())
+
+
+def _edoc(number: str, sender: str = VPCP, to: str = PROVINCE) -> bytes:
+    issued = date(2026, 11, 26)
+    return edxml.build_edoc(edxml.EdocPacket(
+        document_id=edxml.make_document_id(sender, issued, number, "CV-VPCP"),
+        sender=edxml.Organization(organ_id=sender, organ_name="Cơ quan gửi"),
+        recipients=(edxml.Organization(organ_id=to, organ_name=to),),
+        code_number=number, code_notation="CV-VPCP", subject=f"Công văn {number}",
+        promulgation_date=issued, type_name="Công văn",
+        attachments=(edxml.Attachment(content_id="1", name="cv.pdf",
+                                      content_type="application/pdf", description="",
+                                      data=_pdf()),)))
+
+
+@pytest.fixture
+def peer(app, tmp_path, make_org):
+    """An in-process hub; this app serves PROVINCE, the returned client is VPCP's system."""
+    url = f"sqlite:///{tmp_path}/hub.db"
+    upgrade_hub_db(url)
+    hub_app = create_hub_app({"HUB_DATABASE_URL": url, "TESTING": True})
+    with hub_app.extensions["hub"].sessions.begin() as session:
+        hub_service.register_agency(session, PROVINCE, "UBND tỉnh")
+        hub_service.register_agency(session, VPCP, "Văn phòng Chính phủ")
+        ours = hub_service.register_system(session, "kiengiang", [PROVINCE])
+        theirs = hub_service.register_system(session, "vpcp", [VPCP])
+    transport = httpx.WSGITransport(app=DispatcherMiddleware(Response(status=404),
+                                                             {"/hub": hub_app}))
+    saved = dict(app.config)
+    app.config.update(HUB_SYSTEM_ID=ours[0], HUB_SECRET=ours[1], HUB_POLL_BATCH=2)
+    app.extensions["hub_transport"] = transport
+    make_org(code=PROVINCE, name="Ủy ban nhân dân tỉnh Kiên Giang")
+    yield HubClient("http://hub.test/hub", *theirs, transport=transport)
+    app.extensions.pop("hub_transport")
+    app.config.clear()
+    app.config.update(saved)
+    hub_app.extensions["hub"].engine.dispose()
+
+
+def _inbox() -> list[tuple[str, str, bool]]:
+    return [(m.hub_doc_id, m.state, m.acked_at is not None) for m in db.session.execute(
+        sa.select(InboxMessage).order_by(InboxMessage.id)).scalars()]
+
+
+def test_batches_store_each_packet_once_and_acknowledge(peer, db_session):
+    doc_ids = [peer.send_edoc(_edoc(f"{n}"), VPCP) for n in range(1, 6)]  # 3 batches of ≤ 2
+    counts = service.poll()
+    assert counts["edoc"] == 5 and counts["retry"] == 0 and counts["busy"] == 0
+    assert _inbox() == [(doc_id, "processed", True) for doc_id in doc_ids]
+    assert service.hub_client().get_received_list("edoc") == []
+    # five status 01 packets wait in the outbox, one per document
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.status_code == "01")) == 5
+    assert service.poll()["edoc"] == 0
+
+
+def test_a_packet_that_cannot_be_stored_does_not_hold_back_its_batch(peer, db_session):
+    bad = peer.send_edoc(_edoc("1"), VPCP)
+    good = peer.send_edoc(_edoc("2"), VPCP)
+    broken = {"on": True}
+
+    def fragile(inbox, packet):
+        if broken["on"] and inbox.hub_doc_id == bad:
+            raise RuntimeError("receiver bug")
+
+    service.register_edoc_receiver(fragile)
+    try:
+        counts = service.poll()
+        assert (counts["edoc"], counts["retry"]) == (1, 1)
+        assert _inbox() == [(good, "processed", True)]
+        # the failed one is still listed at the hub and arrives once the receiver works
+        assert [i["docId"] for i in service.hub_client().get_received_list("edoc")] == [bad]
+        broken["on"] = False
+        assert service.poll()["edoc"] == 1
+    finally:
+        service._EDOC_RECEIVERS.remove(fragile)
+    assert sorted(_inbox()) == sorted([(good, "processed", True), (bad, "processed", True)])
+
+
+def test_acknowledgement_lost_is_sent_again_next_round(app, peer, db_session):
+    doc_id = peer.send_edoc(_edoc("1"), VPCP)
+    working = app.extensions["hub_transport"]
+
+    class NoAcks(httpx.BaseTransport):
+        def handle_request(self, request):
+            if request.url.path.endswith("/updateStatuses"):
+                raise httpx.ConnectError("lost", request=request)
+            return working.handle_request(request)
+
+    app.extensions["hub_transport"] = NoAcks()
+    assert service.poll()["edoc"] == 1
+    assert _inbox() == [(doc_id, "processed", False)]
+    app.extensions["hub_transport"] = working
+    counts = service.poll()
+    assert counts["duplicate"] == 1 and counts["edoc"] == 0  # registered once
+    assert _inbox() == [(doc_id, "processed", True)]
+    assert service.hub_client().get_received_list("edoc") == []
+
+
+def test_shards_split_the_work_and_cover_everything(peer, db_session):
+    doc_ids = {peer.send_edoc(_edoc(f"{n}"), VPCP) for n in range(1, 9)}
+    first = service.poll(shard=0, shards=2)
+    mine = {m for m, _, _ in _inbox()}
+    second = service.poll(shard=1, shards=2)
+    assert first["edoc"] + second["edoc"] == 8
+    assert 0 < len(mine) < 8  # crc32 of eight uuids: both shards have work
+    assert {m for m, _, _ in _inbox()} == doc_ids
+
+
+def test_an_overlapping_poll_of_the_same_shard_returns_at_once(peer, db_session):
+    doc_id = peer.send_edoc(_edoc("1"), VPCP)
+    with service._poll_lock(0) as held:
+        assert held
+        assert service.poll()["busy"] == 1  # another poll holds shard 0
+        assert _inbox() == []
+        other = service.poll(shard=1, shards=2)  # other shards run
+        assert other["busy"] == 0
+        assert other["edoc"] == zlib.crc32(doc_id.encode()) % 2
+    service.poll()
+    assert _inbox() == [(doc_id, "processed", True)]
+
+
+def test_one_transaction_queues_one_delivery_task(peer, db_session, monkeypatch):
+    from eoffice.interop import tasks
+
+    queued: list[object] = []
+    monkeypatch.setattr(tasks.deliver_packet, "delay", lambda i: queued.append(("one", i)))
+    monkeypatch.setattr(tasks.deliver_packets, "delay", lambda ids: queued.append(("many", ids)))
+    with unit_of_work():
+        ids = [service.enqueue_packet(packet=_edoc(f"{n}", PROVINCE, VPCP), message_type="edoc",
+                                      from_code=PROVINCE, to_codes=[VPCP],
+                                      document_id=f"doc-{n}").id for n in range(3)]
+    assert queued == [("many", ids)]
+    queued.clear()
+    with unit_of_work():
+        one = service.enqueue_packet(packet=_edoc("9", PROVINCE, VPCP), message_type="edoc",
+                                     from_code=PROVINCE, to_codes=[VPCP], document_id="doc-9")
+    assert queued == [("one", one.id)]
+
+
+def test_deliver_many_sends_concurrently_each_once(tmp_path, scratch_database_url):
+    """Committed rows (outside the test rollback): each thread has its own session."""
+    url = f"sqlite:///{tmp_path}/hub-many.db"
+    upgrade_hub_db(url)
+    hub_app = create_hub_app({"HUB_DATABASE_URL": url, "TESTING": True})
+    with hub_app.extensions["hub"].sessions.begin() as session:
+        hub_service.register_agency(session, PROVINCE, "UBND tỉnh")
+        hub_service.register_agency(session, VPCP, "Văn phòng Chính phủ")
+        ours = hub_service.register_system(session, "kiengiang", [PROVINCE])
+        theirs = hub_service.register_system(session, "vpcp", [VPCP])
+    transport = httpx.WSGITransport(app=DispatcherMiddleware(Response(status=404),
+                                                             {"/hub": hub_app}))
+    threads: set[str] = set()
+    inner_send = HubClient.send_edoc
+
+    def send_edoc(self, *args, **kwargs):
+        threads.add(threading.current_thread().name)
+        return inner_send(self, *args, **kwargs)
+
+    other = make_scratch_app(scratch_database_url, tmp_path / "many", HUB_SYSTEM_ID=ours[0],
+                             HUB_SECRET=ours[1], HUB_URL="http://hub.test/hub",
+                             HUB_SEND_CONCURRENCY=4)
+    other.extensions["hub_transport"] = transport
+    try:
+        with other.app_context():
+            with unit_of_work():
+                org_service.create_org(SYSTEM, code=PROVINCE, name="Ủy ban nhân dân tỉnh",
+                                       short_name="UBND", tier="province", parent=None)
+            with unit_of_work():
+                ids = [service.enqueue_packet(
+                    packet=_edoc(f"{n}", PROVINCE, VPCP), message_type="edoc",
+                    from_code=PROVINCE, to_codes=[VPCP], document_id=f"doc-{n}").id
+                    for n in range(6)]
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(HubClient, "send_edoc", send_edoc)
+                assert service.deliver_many(ids) == ["sent"] * 6
+                assert service.deliver_many(ids) == ["sent"] * 6  # again: no-op
+            db.session.remove()
+            states = db.session.execute(sa.select(OutboxMessage.state,
+                                                  OutboxMessage.attempts)).all()
+            assert sorted(states) == [("sent", 1)] * 6
+            db.session.remove()
+        assert len(threads) > 1 and all(name.startswith("hub-send") for name in threads)
+        listed = HubClient("http://hub.test/hub", *theirs, transport=transport) \
+            .get_received_list("edoc")
+        assert len(listed) == 6
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+        hub_app.extensions["hub"].engine.dispose()
+
+
+def test_report_cache_validates_each_pdf_once(app, monkeypatch):
+    import signing
+    from eoffice.documents import keys
+
+    calls: list[int] = []
+    real = signing.validate_pdf
+
+    def counting(data, settings):
+        calls.append(len(data))
+        return real(data, settings)
+
+    monkeypatch.setattr(signing, "validate_pdf", counting)
+    pdf = _pdf()
+    junk = b"not a pdf"
+    with keys.report_cache():
+        first = keys.verify_pdf(pdf)
+        assert keys.verify_pdf(pdf) is first
+        with pytest.raises(keys.ValidationFailed):
+            keys.verify_pdf(junk)
+        with pytest.raises(keys.ValidationFailed):
+            keys.verify_pdf(junk)
+        assert len(calls) == 2
+        # equal bytes of another arrival (another object) are validated on their own
+        keys.verify_pdf(bytes(bytearray(pdf)))
+        assert len(calls) == 3
+    keys.verify_pdf(pdf)  # outside the block: validated again
+    assert len(calls) == 4 and first["valid"] is False  # an unsigned PDF
