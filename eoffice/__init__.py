@@ -76,9 +76,10 @@ def _init_extensions(app: APIFlask) -> None:
     @app.error_processor
     def api_validation_error(error: Any) -> Any:
         from eoffice.core.http import HTTP_MESSAGES
+        from eoffice.i18n import translate
 
         code, message = HTTP_MESSAGES.get(error.status_code, ("error", error.message))
-        body = {"error": {"code": code, "message": message}}
+        body = {"error": {"code": code, "message": translate(message)}}
         if error.detail:
             body["error"]["details"] = error.detail
         return body, error.status_code, error.headers

@@ -120,8 +120,9 @@ def test_error_page_in_english(client):
     assert "Back to the home page" in text
 
 
-def test_api_errors_keep_their_stable_message(client):
-    # The JSON API is for programs: its messages are not localised by Accept-Language.
+def test_api_errors_keep_their_stable_code(client):
+    # The JSON API's error code is for programs and does not depend on the language; the
+    # message follows Accept-Language (tests/core/test_error_translation.py).
     response = client.get("/api/v1/me", headers={"Accept-Language": "en"})
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "unauthorized"

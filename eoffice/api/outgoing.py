@@ -425,7 +425,8 @@ def _b64(value: str, field: str) -> bytes:
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise ValidationFailed(f"{field} phải ở dạng base64.", details={"field": field}) from None
+        raise ValidationFailed("%(field)s phải ở dạng base64.", params={"field": field},
+                               details={"field": field}) from None
 
 
 def _certificate(value: str) -> bytes:

@@ -85,7 +85,7 @@ def _validate_roles(roles: list[str]) -> list[str]:
     roles = list(dict.fromkeys(roles))
     bad = [r for r in roles if r not in ROLES]
     if bad:
-        raise ValidationFailed(f"Vai trò không hợp lệ: {', '.join(bad)}.",
+        raise ValidationFailed("Vai trò không hợp lệ: %(roles)s.", params={"roles": ", ".join(bad)},
                                details={"field": "roles"})
     if not roles:
         raise ValidationFailed("Người dùng phải có ít nhất một vai trò.",
@@ -122,14 +122,15 @@ def create_user(
     if not (full_name or "").strip():
         raise ValidationFailed("Họ và tên không được để trống.", details={"field": "full_name"})
     if len(password or "") < MIN_PASSWORD:
-        raise ValidationFailed(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.",
-                               details={"field": "password"})
+        raise ValidationFailed("Mật khẩu phải có ít nhất %(count)d ký tự.",
+                               params={"count": MIN_PASSWORD}, details={"field": "password"})
     if not org.is_body:
         raise ValidationFailed("Người dùng phải thuộc một cơ quan.", details={"field": "org"})
     _validate_unit(org, unit)
     roles = _validate_roles(roles)
     if find_user(username) is not None:
-        raise Conflict(f"Tên đăng nhập “{username}” đã tồn tại.", details={"field": "username"})
+        raise Conflict("Tên đăng nhập “%(username)s” đã tồn tại.", params={"username": username},
+                       details={"field": "username"})
     user = User(
         username=username,
         password_hash=hash_password(password),
@@ -194,8 +195,8 @@ def set_password(actor: Any, user: User, password: str) -> None:
     if getattr(actor, "id", None) != user.id:
         require(actor, "users.manage", user)
     if len(password or "") < MIN_PASSWORD:
-        raise ValidationFailed(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.",
-                               details={"field": "password"})
+        raise ValidationFailed("Mật khẩu phải có ít nhất %(count)d ký tự.",
+                               params={"count": MIN_PASSWORD}, details={"field": "password"})
     user.password_hash = hash_password(password)
     db.session.flush()
     audit.record(actor, "user.password", user, org_id=user.org_id)

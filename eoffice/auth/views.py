@@ -26,6 +26,7 @@ from eoffice.core.errors import DomainError, Unauthorized
 from eoffice.core.permissions import require
 from eoffice.core.uow import unit_of_work
 from eoffice.extensions import db, limiter, login
+from eoffice.i18n import error_message
 from eoffice.orgs import queries as org_queries
 from eoffice.orgs import service as org_service
 from eoffice.orgs.views import require_admin
@@ -89,7 +90,7 @@ def login_view():  # type: ignore[no-untyped-def]
                 service.record_login(user, via="web")
         except Unauthorized as exc:
             g.login_failed = True
-            flash(_(exc.message), "danger")
+            flash(error_message(exc), "danger")
         else:
             login_user(user, remember=form.remember.data)
             target = request.args.get("next") or ""
@@ -158,7 +159,7 @@ def user_new():  # type: ignore[no-untyped-def]
                 )
                 username = user.username
         except DomainError as exc:
-            flash(_(exc.message), "danger")
+            flash(error_message(exc), "danger")
         else:
             flash(_("Đã tạo tài khoản %(u)s.", u=username), "success")
             return redirect(url_for("auth.users"))
@@ -189,7 +190,7 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
                 if form.password.data:
                     auth_service.set_password(current_user, user, form.password.data)
         except DomainError as exc:
-            flash(_(exc.message), "danger")
+            flash(error_message(exc), "danger")
         else:
             flash(_("Đã lưu thay đổi."), "success")
             return redirect(url_for("auth.user_edit", user_id=user_id))

@@ -1,7 +1,8 @@
 """Domain errors → HTTP, in one place, for HTML pages and the JSON API alike.
 
 API responses (paths under ``/api/``) carry ``{"error": {"code", "message"}}``; web
-pages render a Vietnamese error page with the same status.
+pages render an error page with the same status. Both show the message in the request's
+language (``eoffice.i18n.select_locale``): Vietnamese unless English was asked for.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from eoffice.core.errors import DomainError
+from eoffice.i18n import translate
 
 HTTP_MESSAGES = {
     400: ("bad_request", "Yêu cầu không hợp lệ."),
@@ -35,16 +36,19 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
-    """Build the error answer in the form the client expects."""
+                   headers: dict[str, str] | None = None,
+                   params: dict[str, Any] | None = None) -> Response:
+    """Build the error answer in the form the client expects; ``message`` is the Vietnamese
+    template (a catalogue msgid) and ``params`` its named values."""
+    text = translate(message, params)
     if wants_json():
-        body: dict[str, Any] = {"code": code, "message": message}
+        body: dict[str, Any] = {"code": code, "message": text}
         if details:
             body["details"] = details
         response = jsonify({"error": body})
     else:
         response = Response(
-            render_template("errors/error.html", status=status, message=_(message)),
+            render_template("errors/error.html", status=status, message=text),
             mimetype="text/html",
         )
     response.status_code = status
@@ -58,7 +62,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Response:
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        return error_response(exc.status, exc.code, exc.template, exc.details, params=exc.params)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Response:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 import signing
-from eoffice.core.errors import ValidationFailed
+from eoffice.core.errors import Translatable, ValidationFailed
 from eoffice.core.storage import file_store as _store
 from eoffice.documents.models import SigningKey
 from eoffice.extensions import db
@@ -76,12 +76,13 @@ def verify_pdf(data: bytes) -> dict[str, Any]:
     if cache is not None and id(data) in cache and cache[id(data)][0] is data:
         cached = cache[id(data)][1]
         if isinstance(cached, ValidationFailed):
-            raise ValidationFailed(cached.message)
+            raise ValidationFailed(cached.template, params=cached.params)
         return cached
     try:
         report = signing.validate_pdf(data, validation_settings()).to_dict()
     except signing.errors.PdfReadError as exc:
-        failure = ValidationFailed(f"Tệp không phải là PDF đọc được: {exc.message_vi}")
+        failure = ValidationFailed("Tệp không phải là PDF đọc được: %(reason)s", params={
+            "reason": Translatable(exc.message_vi, en=exc.message_en)})
         if cache is not None:
             cache[id(data)] = (data, failure)
         raise failure from None

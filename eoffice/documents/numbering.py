@@ -51,7 +51,8 @@ def find_document_type(org: Organization, code_or_abbreviation: str) -> Document
     for doc_type in document_types_for(org):
         if key and key.upper() in (doc_type.code.upper(), doc_type.abbreviation.upper()):
             return doc_type
-    raise ValidationFailed(f"Loại văn bản “{key}” không tồn tại.", details={"field": "doc_type"})
+    raise ValidationFailed("Loại văn bản “%(key)s” không tồn tại.", params={"key": key},
+                           details={"field": "doc_type"})
 
 
 def register_for(org: Organization, kind: str, *, doc_type: DocumentType | None = None,

@@ -9,7 +9,6 @@ A file that is not a PDF, or an empty one, shows the message again with the form
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -17,6 +16,7 @@ from flask_wtf.file import FileField, FileRequired
 
 from eoffice.core.errors import DomainError
 from eoffice.documents.verification import verify_upload
+from eoffice.i18n import error_message
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
@@ -39,7 +39,7 @@ def index():  # type: ignore[no-untyped-def]
         try:
             report = verify_upload(current_user, upload.read())
         except DomainError as exc:
-            error = _(exc.message)
+            error = error_message(exc)
             return render_template("verify/index.html", form=form, report=None, error=error,
                                    name=name), exc.status
     elif form.is_submitted():

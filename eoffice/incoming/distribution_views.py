@@ -20,6 +20,7 @@ from eoffice.core.errors import DomainError
 from eoffice.core.permissions import can
 from eoffice.core.uow import unit_of_work
 from eoffice.extensions import db
+from eoffice.i18n import error_message
 from eoffice.incoming import distribution, service
 from eoffice.incoming.distribution_forms import DistributeForm, ReadForm
 from eoffice.incoming.models import IncomingDocument
@@ -93,7 +94,7 @@ def distribute(doc_id: int) -> Response:
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(_(exc.message), "danger")
+        flash(error_message(exc), "danger")
     else:
         flash(_("Đã phân phối văn bản cho %(n)s người để biết.", n=count), "success")
     return redirect(url_for("incoming.show", doc_id=doc_id))
@@ -114,7 +115,7 @@ def read(doc_id: int) -> Response:
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(_(exc.message), "danger")
+        flash(error_message(exc), "danger")
     else:
         flash(_("Đã đánh dấu đã đọc."), "success")
     target = request.form.get("next") or ""

@@ -49,7 +49,8 @@ def list_documents(actor: Any, *, status: str | None = None, q: str | None = Non
         wanted = [s.strip() for s in status.split(",") if s.strip()]
         unknown = [s for s in wanted if s not in STATUSES]
         if unknown:
-            raise ValidationFailed(f"Trạng thái không hợp lệ: {', '.join(unknown)}.",
+            raise ValidationFailed("Trạng thái không hợp lệ: %(statuses)s.",
+                                   params={"statuses": ", ".join(unknown)},
                                    details={"field": "status", "allowed": list(STATUSES)})
         stmt = stmt.where(IncomingDocument.status.in_(wanted))
     if q:

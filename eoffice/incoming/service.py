@@ -69,6 +69,8 @@ from eoffice.search.service import queue_extraction
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_SCAN_BYTES = 50 * 1024 * 1024
+#: Assigning work to a person or unit of another body.
+NOT_OWN_BODY = "%(name)s không thuộc %(org)s: chỉ giao cho người, đơn vị của cơ quan mình."
 
 # action → (states it may start from, state it leads to; None keeps the state)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
@@ -494,9 +496,11 @@ class PaperMeta:
         def text(name: str, limit: int) -> str:
             value = data.get(name) or ""
             if not isinstance(value, str):
-                raise ValidationFailed(f"Trường “{name}” phải là chuỗi.", details={"field": name})
+                raise ValidationFailed("Trường “%(field)s” phải là chuỗi.", params={"field": name},
+                                       details={"field": name})
             if len(value.strip()) > limit:
-                raise ValidationFailed(f"Trường “{name}” dài quá {limit} ký tự.",
+                raise ValidationFailed("Trường “%(field)s” dài quá %(limit)d ký tự.",
+                                       params={"field": name, "limit": limit},
                                        details={"field": name})
             return value.strip()
 
@@ -509,8 +513,8 @@ class PaperMeta:
             try:
                 return date.fromisoformat(str(value))
             except ValueError:
-                raise ValidationFailed(f"Ngày “{name}” không hợp lệ (YYYY-MM-DD).",
-                                       details={"field": name}) from None
+                raise ValidationFailed("Ngày “%(field)s” không hợp lệ (YYYY-MM-DD).",
+                                       params={"field": name}, details={"field": name}) from None
 
         priority = data.get("priority", data.get("urgency", 0)) or 0
         try:
@@ -620,13 +624,15 @@ def register(actor: Any, doc: IncomingDocument, *, now: datetime | None = None
     require(actor, "incoming.register", doc)
     if doc.status == "accepted" or doc.incoming_number is not None:
         raise InvalidTransition(
-            f"Văn bản đã được vào sổ (số đến {doc.incoming_number}), không vào sổ hai lần.",
+            "Văn bản đã được vào sổ (số đến %(number)s), không vào sổ hai lần.",
+            params={"number": doc.incoming_number},
             details={"incoming_number": doc.incoming_number})
     twin = _registered_twin(doc)
     if twin is not None:
         raise Conflict(
-            f"Văn bản trùng với văn bản đã vào sổ (số đến {twin.incoming_number}): cùng số, "
+            "Văn bản trùng với văn bản đã vào sổ (số đến %(number)s): cùng số, "
             "ký hiệu và cơ quan ban hành; hãy từ chối bản trùng.",
+            params={"number": twin.incoming_number},
             details={"duplicate_of": twin.id})
     _transition(doc, "register")
     day = today(now)
@@ -702,8 +708,8 @@ def _parse_day(value: Any, field: str) -> date | None:
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise ValidationFailed(f"Hạn xử lý “{value}” không hợp lệ (YYYY-MM-DD).",
-                               details={"field": field}) from None
+        raise ValidationFailed("Hạn xử lý “%(value)s” không hợp lệ (YYYY-MM-DD).",
+                               params={"value": value}, details={"field": field}) from None
 
 
 def resolve_target(doc: IncomingDocument, role: str, spec: Any, default_deadline: date | None,
@@ -724,23 +730,24 @@ def resolve_target(doc: IncomingDocument, role: str, spec: Any, default_deadline
             str(key).isdigit() else sa.select(User).where(User.username == str(key))
         user = db.session.execute(stmt).scalar_one_or_none()
         if user is None or not user.active:
-            raise ValidationFailed(f"Không tìm thấy người dùng “{key}”.", details={"field": field})
+            raise ValidationFailed("Không tìm thấy người dùng “%(user)s”.", params={"user": key},
+                                   details={"field": field})
         if user.org_id != doc.org_id:
             raise ValidationFailed(
-                f"{user.full_name} không thuộc {doc.org.name}: chỉ giao cho người, đơn vị "
-                "của cơ quan mình.", details={"field": field})
+                NOT_OWN_BODY, params={"name": user.full_name, "org": doc.org.name},
+                details={"field": field})
     else:
         try:
             unit = db.session.get(Organization, int(spec["unit"]))
         except (TypeError, ValueError):
             unit = None
         if unit is None or unit.is_body:
-            raise ValidationFailed(f"Không tìm thấy đơn vị “{spec['unit']}”.",
-                                   details={"field": field})
+            raise ValidationFailed("Không tìm thấy đơn vị “%(unit)s”.",
+                                   params={"unit": spec["unit"]}, details={"field": field})
         if unit.body.id != doc.org_id:
             raise ValidationFailed(
-                f"{unit.name} không thuộc {doc.org.name}: chỉ giao cho người, đơn vị của cơ "
-                "quan mình.", details={"field": field})
+                NOT_OWN_BODY, params={"name": unit.name, "org": doc.org.name},
+                details={"field": field})
     return Target(role=role, user=user, unit=unit, deadline=deadline,
                   note=str(spec.get("note") or "")[:1000])
 

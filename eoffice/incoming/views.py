@@ -33,6 +33,7 @@ from eoffice.core.errors import DomainError
 from eoffice.core.permissions import can, require
 from eoffice.core.uow import unit_of_work
 from eoffice.extensions import db
+from eoffice.i18n import error_message
 from eoffice.incoming import distribution, queries, service
 from eoffice.incoming.forms import (
     ActionForm,
@@ -107,7 +108,7 @@ def new():  # type: ignore[no-untyped-def]
                 doc = service.intake_paper(current_user, current_user.org, meta, files)
                 doc_id = doc.id
         except DomainError as exc:
-            flash(_(exc.message), "danger")
+            flash(error_message(exc), "danger")
         else:
             flash(_("Đã tiếp nhận văn bản giấy. Hãy kiểm tra rồi vào sổ."), "success")
             return redirect(url_for("incoming.show", doc_id=doc_id))
@@ -192,7 +193,7 @@ def _act(doc_id: int, form_cls: Any, prefix: str, fn: Callable[[IncomingDocument
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(_(exc.message), "danger")
+        flash(error_message(exc), "danger")
     else:
         flash(done, "success")
     return redirect(url_for("incoming.show", doc_id=doc_id))

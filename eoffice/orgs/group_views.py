@@ -19,6 +19,7 @@ from eoffice.core.errors import DomainError
 from eoffice.core.permissions import require
 from eoffice.core.uow import unit_of_work
 from eoffice.extensions import db
+from eoffice.i18n import error_message
 from eoffice.orgs import groups
 from eoffice.orgs import queries as org_queries
 from eoffice.orgs import service as org_service
@@ -98,7 +99,7 @@ def _save(group: groups.RecipientGroup | None) -> Any:
                          else groups.update_group(current_user, group, spec))
                 name = saved.name
         except DomainError as exc:
-            flash(_(exc.message), "danger")
+            flash(error_message(exc), "danger")
         else:
             flash(_("Đã lưu nhóm nơi nhận %(name)s.", name=name), "success")
             return redirect(url_for("groups.index"))
@@ -131,5 +132,5 @@ def toggle(group_id: int):  # type: ignore[no-untyped-def]
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(_(exc.message), "danger")
+        flash(error_message(exc), "danger")
     return redirect(url_for("groups.index"))

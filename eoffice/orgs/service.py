@@ -32,7 +32,7 @@ def get_org_by_code(code: str) -> Organization:
         sa.select(Organization).where(Organization.code == code)
     ).scalar_one_or_none()
     if org is None:
-        raise NotFound(f"Không tìm thấy cơ quan có mã định danh {code}.")
+        raise NotFound("Không tìm thấy cơ quan có mã định danh %(code)s.", params={"code": code})
     return org
 
 
@@ -50,7 +50,8 @@ def _clean_code(code: str | None, tier: str) -> str | None:
         sa.select(Organization.id).where(Organization.code == code)
     ).first()
     if exists:
-        raise Conflict(f"Mã định danh {code} đã được dùng.", details={"field": "code"})
+        raise Conflict("Mã định danh %(code)s đã được dùng.", params={"code": code},
+                       details={"field": "code"})
     return code
 
 
@@ -76,7 +77,8 @@ def create_org(
     if not short_name:
         raise ValidationFailed("Tên viết tắt không được để trống.", details={"field": "short_name"})
     if db.session.get(OrgTier, tier) is None:
-        raise ValidationFailed(f"Cấp “{tier}” không tồn tại.", details={"field": "tier"})
+        raise ValidationFailed("Cấp “%(tier)s” không tồn tại.", params={"tier": tier},
+                               details={"field": "tier"})
     if tier == "unit" and parent is None:
         raise ValidationFailed("Đơn vị trực thuộc phải thuộc một cơ quan.")
     org = Organization(
@@ -103,7 +105,8 @@ def update_org(actor: Any, org: Organization, **changes: Any) -> Organization:
     require(actor, "orgs.manage", org)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise ValidationFailed(f"Không sửa được trường: {', '.join(sorted(unknown))}.")
+        raise ValidationFailed("Không sửa được trường: %(fields)s.",
+                               params={"fields": ", ".join(sorted(unknown))})
     before = {k: getattr(org, k) for k in changes}
     for key, value in changes.items():
         if key in ("name", "short_name"):

@@ -12,6 +12,7 @@ from eoffice.core.errors import DomainError
 from eoffice.core.permissions import require
 from eoffice.core.uow import unit_of_work
 from eoffice.extensions import db
+from eoffice.i18n import error_message
 from eoffice.orgs import queries as org_queries
 from eoffice.orgs import service as org_service
 from eoffice.orgs.forms import MergeForm, OrgForm, RetireForm
@@ -69,7 +70,7 @@ def org_new():  # type: ignore[no-untyped-def]
                 )
                 name = org.name
         except DomainError as exc:
-            flash(_(exc.message), "danger")
+            flash(error_message(exc), "danger")
         else:
             flash(_("Đã thêm %(name)s.", name=name), "success")
             return redirect(url_for("orgs.index"))
@@ -95,7 +96,7 @@ def org_edit(org_id: int):  # type: ignore[no-untyped-def]
                     valid_from=form.valid_from.data,
                 )
         except DomainError as exc:
-            flash(_(exc.message), "danger")
+            flash(error_message(exc), "danger")
         else:
             flash(_("Đã lưu thay đổi."), "success")
             return redirect(url_for("orgs.edit", org_id=org.id))
@@ -115,7 +116,7 @@ def org_retire(org_id: int):  # type: ignore[no-untyped-def]
         with unit_of_work():
             org_service.retire_org(current_user, org, on=form.on.data)
     except DomainError as exc:
-        flash(_(exc.message), "danger")
+        flash(error_message(exc), "danger")
     else:
         flash(_("Đã ghi nhận %(name)s ngừng hoạt động.", name=org.name), "success")
     return redirect(url_for("orgs.edit", org_id=org_id))
@@ -134,7 +135,7 @@ def org_merge(org_id: int):  # type: ignore[no-untyped-def]
                 org_service.merge_orgs(current_user, olds, successor, on=form.on.data,
                                        note=form.note.data or "")
         except DomainError as exc:
-            flash(_(exc.message), "danger")
+            flash(error_message(exc), "danger")
         else:
             flash(_("Đã ghi nhận việc sáp nhập vào %(name)s.", name=successor.name), "success")
             return redirect(url_for("orgs.edit", org_id=org_id))

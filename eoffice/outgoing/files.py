@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from eoffice.core.errors import TooLarge, ValidationFailed
+from eoffice.core.errors import TooLarge, Translatable, ValidationFailed
 from signing import errors as signing_errors
 from signing.pdfio import open_reader
 
@@ -25,26 +25,30 @@ def max_bytes() -> int:
     return int(current_app.config.get("MAX_CONTENT_LENGTH") or 50 * 1024 * 1024)
 
 
-def check_pdf(data: bytes, *, what: str = "Tệp dự thảo") -> int:
-    """Validate an uploaded PDF; return its page count."""
+def check_pdf(data: bytes, *, what: str = Translatable("Tệp dự thảo")) -> int:
+    """Validate an uploaded PDF; return its page count. ``what`` names the file in messages
+    (a :class:`Translatable`, so that it is shown in the reader's language)."""
     if not data:
-        raise ValidationFailed(f"{what} rỗng.", details={"field": "file"})
+        raise ValidationFailed("%(what)s rỗng.", params={"what": what}, details={"field": "file"})
     if len(data) > max_bytes():
-        raise TooLarge(f"{what} vượt quá dung lượng cho phép ({max_bytes() // (1024 * 1024)} MB).")
+        raise TooLarge("%(what)s vượt quá dung lượng cho phép (%(limit)d MB).",
+                       params={"what": what, "limit": max_bytes() // (1024 * 1024)})
     try:
         reader = open_reader(data)
         pages = int(reader.root["/Pages"]["/Count"])
     except signing_errors.PdfReadError as exc:
-        raise ValidationFailed(f"{what} không hợp lệ: {exc.message_vi}.",
-                               details={"field": "file"}) from None
+        raise ValidationFailed("%(what)s không hợp lệ: %(reason)s.", params={
+            "what": what, "reason": Translatable(exc.message_vi, en=exc.message_en)},
+            details={"field": "file"}) from None
     except (KeyError, TypeError, ValueError):
-        raise ValidationFailed(f"{what} không hợp lệ: tệp PDF bị hỏng.",
+        raise ValidationFailed("%(what)s không hợp lệ: tệp PDF bị hỏng.", params={"what": what},
                                details={"field": "file"}) from None
     if pages < 1:
-        raise ValidationFailed(f"{what} không có trang nào.", details={"field": "file"})
-    if reader.embedded_signatures:
-        raise ValidationFailed(f"{what} đã có chữ ký số; hãy tải lên bản chưa ký.",
+        raise ValidationFailed("%(what)s không có trang nào.", params={"what": what},
                                details={"field": "file"})
+    if reader.embedded_signatures:
+        raise ValidationFailed("%(what)s đã có chữ ký số; hãy tải lên bản chưa ký.",
+                               params={"what": what}, details={"field": "file"})
     return pages
 
 
@@ -80,7 +84,8 @@ def docx_to_pdf(data: bytes) -> bytes:
 def to_pdf(data: bytes, filename: str = "") -> tuple[bytes, str]:
     """Accept a PDF or a DOCX; return the PDF and its source kind (``upload``/``docx``)."""
     if len(data) > max_bytes():
-        raise TooLarge(f"Tệp vượt quá dung lượng cho phép ({max_bytes() // (1024 * 1024)} MB).")
+        raise TooLarge("Tệp vượt quá dung lượng cho phép (%(limit)d MB).",
+                       params={"limit": max_bytes() // (1024 * 1024)})
     if data[:1024].find(b"%PDF-") >= 0:
         check_pdf(data)
         return data, "upload"

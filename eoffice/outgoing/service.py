@@ -38,6 +38,7 @@ from eoffice.core.errors import (
     DomainError,
     NotFound,
     PermissionDenied,
+    Translatable,
     ValidationFailed,
 )
 from eoffice.core.permissions import require
@@ -231,7 +232,8 @@ def resolve_recipients(codes: list[str], sender: Organization) -> list[Recipient
         if code in directory:
             out.append(Recipient(code, directory[code] or code, False))
             continue
-        raise ValidationFailed(f"Mã cơ quan nhận “{code}” không có trong danh bạ.",
+        raise ValidationFailed("Mã cơ quan nhận “%(code)s” không có trong danh bạ.",
+                               params={"code": code},
                                details={"field": "recipients", "code": code})
     return out
 
@@ -259,7 +261,8 @@ def _find_signer(org: Organization, username: str) -> User:
                                 ).scalar_one_or_none()
     if signer is None or signer.org_id != org.id or not signer.has_role("leader") \
             or not signer.active:
-        raise ValidationFailed(f"Người ký “{username}” không phải lãnh đạo của cơ quan.",
+        raise ValidationFailed("Người ký “%(username)s” không phải lãnh đạo của cơ quan.",
+                               params={"username": username},
                                details={"field": "signer"})
     return signer
 
@@ -374,7 +377,7 @@ def create_draft(
 
 
 def _add_attachment(doc: OutgoingDocument, name: str, data: bytes) -> None:
-    files.check_pdf(data, what=f"Tệp đính kèm “{name}”")
+    files.check_pdf(data, what=Translatable("Tệp đính kèm “%(name)s”", name=name))
     doc.attachments.append(OutgoingAttachment(name=(name or "dinh-kem.pdf")[:255],
                                               digest=store().put(data), size=len(data)))
 
@@ -430,7 +433,8 @@ def set_layout(actor: Any, doc: OutgoingDocument, layout: Any) -> OutgoingDocume
     chosen = parse_layout(layout, seal_size=seal_size_for(doc.org))
     pages = files.check_pdf(current_pdf(doc))
     if not (0 <= chosen.page < pages):
-        raise ValidationFailed(f"Trang {chosen.page + 1} không có trong văn bản.",
+        raise ValidationFailed("Trang %(page)d không có trong văn bản.",
+                               params={"page": chosen.page + 1},
                                details={"field": "layout"})
     doc.layout_json, doc.layout_detected = layout_to_json(chosen), False
     db.session.flush()
@@ -509,15 +513,16 @@ def _sign_options(level: signing.PadesLevel) -> signing.SignOptions:
 
 
 def _signing_error(exc: signing_errors.SigningLibraryError) -> DomainError:
+    reason = {"reason": Translatable(exc.message_vi, en=exc.message_en)}
     if isinstance(exc, signing_errors.WrongPinError):
         return ValidationFailed("Mã PIN không đúng.", details={"field": "pin"})
     if isinstance(exc, signing_errors.TimestampError):
-        return Conflict(f"Không lấy được dấu thời gian: {exc.message_vi}. Vui lòng thử lại sau.",
-                        details={"reason": "tsa"})
+        return Conflict("Không lấy được dấu thời gian: %(reason)s. Vui lòng thử lại sau.",
+                        params=reason, details={"reason": "tsa"})
     if isinstance(exc, signing_errors.PdfReadError | signing_errors.DraftNotPreparedError
                   | signing_errors.DocumentStateError | signing_errors.ExternalSigningError):
-        return ValidationFailed(f"Không ký được văn bản: {exc.message_vi}.")
-    return Conflict(f"Ký số không thành công: {exc.message_vi}.")
+        return ValidationFailed("Không ký được văn bản: %(reason)s.", params=reason)
+    return Conflict("Ký số không thành công: %(reason)s.", params=reason)
 
 
 def _prepared(doc: OutgoingDocument) -> bytes:
@@ -570,6 +575,7 @@ class BatchResult:
     ok: bool
     status: str
     message: str
+    error: DomainError | None = None  # the refusal, for showing it in the reader's language
 
 
 def sign_batch(actor: Any, doc_ids: list[int], *, pin: str) -> list[BatchResult]:
@@ -591,9 +597,9 @@ def sign_batch(actor: Any, doc_ids: list[int], *, pin: str) -> list[BatchResult]
             results.append(BatchResult(doc_id, True, doc.status, "Đã ký."))
         except DomainError as exc:
             savepoint.rollback()
-            results.append(BatchResult(doc_id, False, "", exc.message))
+            results.append(BatchResult(doc_id, False, "", exc.message, exc))
             if isinstance(exc, ValidationFailed) and exc.details.get("field") == "pin":
-                results.extend(BatchResult(i, False, "", exc.message)
+                results.extend(BatchResult(i, False, "", exc.message, exc)
                                for i in doc_ids[len(results):])
                 break
     return results
@@ -782,7 +788,8 @@ def _packet(doc: OutgoingDocument, recipient: OutgoingRecipient, *, business_doc
     try:
         return edxml.build_edoc(packet, signer=interop.packet_signer(org.code))
     except edxml.EdxmlError as exc:
-        raise ValidationFailed(f"Không lập được gói tin edXML: {exc.reason}") from None
+        raise ValidationFailed("Không lập được gói tin edXML: %(reason)s", params={
+            "reason": Translatable(exc.reason, en=exc.reason_en or None)}) from None
 
 
 def send(actor: Any, doc: OutgoingDocument, *, replaces: OutgoingDocument | None = None
@@ -859,7 +866,8 @@ def _pick_recipients(doc: OutgoingDocument, codes: list[str] | None
     for code in codes:
         code = (code or "").strip()
         if code not in by_code:
-            raise ValidationFailed(f"“{code}” không phải nơi nhận hiện tại của văn bản.",
+            raise ValidationFailed("“%(code)s” không phải nơi nhận hiện tại của văn bản.",
+                                   params={"code": code},
                                    details={"field": "recipients", "code": code})
         if by_code[code] not in chosen:
             chosen.append(by_code[code])
@@ -952,11 +960,13 @@ def update_recipients(actor: Any, doc: OutgoingDocument, *, add: list[str] | Non
     add_codes = [c for c in ((c or "").strip() for c in add or []) if c]
     for code in add_codes:
         if code in existing and existing[code].active:
-            raise ValidationFailed(f"“{code}” đã là nơi nhận của văn bản.",
+            raise ValidationFailed("“%(code)s” đã là nơi nhận của văn bản.",
+                                   params={"code": code},
                                    details={"field": "add", "code": code})
         if code in existing:
-            raise Conflict(f"“{code}” đã bị loại khỏi nơi nhận; hãy ban hành văn bản thay thế "
-                           "để gửi lại.", details={"field": "add", "code": code})
+            raise Conflict("“%(code)s” đã bị loại khỏi nơi nhận; hãy ban hành văn bản thay thế "
+                           "để gửi lại.", params={"code": code},
+                           details={"field": "add", "code": code})
     added = resolve_recipients(add_codes, doc.org) if add_codes else []
     if not added and not removed:
         raise ValidationFailed("Chưa chọn nơi nhận cần thêm hoặc bỏ.", details={"field": "add"})

@@ -27,6 +27,7 @@ from eoffice.core.permissions import can
 from eoffice.core.uow import unit_of_work
 from eoffice.documents import numbering
 from eoffice.extensions import db
+from eoffice.i18n import error_message
 from eoffice.orgs import groups as recipient_groups
 from eoffice.orgs import queries as org_queries
 from eoffice.outgoing import files, queries, service, workflow
@@ -58,7 +59,7 @@ def outgoing_helpers() -> dict[str, Any]:
 def _refused(exc: DomainError) -> None:
     if isinstance(exc, PermissionDenied | NotFound):
         raise exc
-    flash(_(exc.message), "error")
+    flash(error_message(exc), "error")
 
 
 def _load(doc_id: int) -> OutgoingDocument:
@@ -380,7 +381,8 @@ def sign_batch():  # type: ignore[no-untyped-def]
         sa.select(OutgoingDocument).where(OutgoingDocument.id.in_(ids))).scalars()} if ids else {}
     return render_template("outgoing/sign_queue.html", docs=queries.to_sign(current_user),
                            review=queries.to_review(current_user), form=PinForm(),
-                           results=results, titles=titles)
+                           results=results, titles=titles,
+                           refusals={r.id: error_message(r.error) for r in results if r.error})
 
 
 @bp.get("/issue")

@@ -16,7 +16,7 @@ signer's approval makes it ``approved``. Any other step is refused with
 
 from __future__ import annotations
 
-from eoffice.core.errors import InvalidTransition
+from eoffice.core.errors import InvalidTransition, Translatable
 
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "edit": (frozenset({"draft", "returned"}), ""),
@@ -76,8 +76,9 @@ def check(action: str, status: str) -> str:
     sources, target = TRANSITIONS[action]
     if status not in sources:
         raise InvalidTransition(
-            f"Không thể thực hiện “{ACTION_LABELS.get(action, action)}” khi văn bản đang ở "
-            f"trạng thái “{STATUS_LABELS.get(status, status)}”.",
+            "Không thể thực hiện “%(action)s” khi văn bản đang ở trạng thái “%(status)s”.",
+            params={"action": Translatable(ACTION_LABELS.get(action, action)),
+                    "status": Translatable(STATUS_LABELS.get(status, status))},
             details={"action": action, "status": status},
         )
     return target or status

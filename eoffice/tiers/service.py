@@ -55,7 +55,13 @@ import sqlalchemy as sa
 import signing
 from eoffice.audit import service as audit
 from eoffice.core.db import utcnow
-from eoffice.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from eoffice.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    Translatable,
+    ValidationFailed,
+)
 from eoffice.core.permissions import can, require
 from eoffice.core.storage import file_store as store
 from eoffice.documents import keys, numbering
@@ -256,7 +262,8 @@ def _packet(copy: ForwardedCopy, doc: IncomingDocument, original: edxml.CopyOf,
     try:
         return edxml.build_edoc(packet, signer=interop.packet_signer(org.code or ""))
     except edxml.EdxmlError as exc:
-        raise ValidationFailed(f"Không lập được gói tin edXML: {exc.reason}") from None
+        raise ValidationFailed("Không lập được gói tin edXML: %(reason)s", params={
+            "reason": Translatable(exc.reason, en=exc.reason_en or None)}) from None
 
 
 # ---------------------------------------------------------------------------------------

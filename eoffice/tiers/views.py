@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from eoffice.core.errors import DomainError
 from eoffice.core.permissions import can
 from eoffice.core.uow import unit_of_work
+from eoffice.i18n import error_message
 from eoffice.incoming import service as incoming
 from eoffice.outgoing import service as outgoing
 from eoffice.tiers import progress, service
@@ -66,7 +67,7 @@ def forward(doc_id: int) -> Response:
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(_(exc.message), "danger")
+        flash(error_message(exc), "danger")
     else:
         flash(_("Đã sao y số %(code)s và chuyển tiếp đến %(n)s cơ quan.", code=code, n=count),
               "success")

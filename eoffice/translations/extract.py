@@ -1,14 +1,18 @@
 """Babel extractor for eoffice's Python sources: gettext calls plus domain error messages.
 
-Services raise ``DomainError``s with a Vietnamese message and never translate it themselves
-(they run outside requests too: CLI, Celery). The web layer translates at display time —
-``flash(_(exc.message))`` in views, ``_(message)`` in ``core.http.error_response`` — so those
-messages must be in the catalogue although no ``_()`` call wraps their literals. This
-extractor yields everything Babel's Python extractor finds, and in addition:
+Services raise ``DomainError``s with a Vietnamese message template and never translate it
+themselves (they run outside requests too: CLI, Celery). The web layer translates at display
+time — ``flash(error_message(exc))`` in views, ``translate(message, params)`` in
+``core.http.error_response``, both ``_(exc.template, **exc.params)`` — so those templates
+must be in the catalogue although no ``_()`` call wraps their literals. This extractor yields
+everything Babel's Python extractor finds, and in addition:
 
-* the message of every ``DomainError`` subclass call (``raise NotFound("...")``): the first
-  positional argument or ``message=``, either a string literal or a module-level constant
-  holding one (``BAD_CREDENTIALS = "..."``);
+* the message template of every ``DomainError`` subclass call
+  (``raise NotFound("Không có %(code)s.", params={"code": code})``): the first positional
+  argument or ``message=``, either a string literal or a module-level constant holding one
+  (``BAD_CREDENTIALS = "..."``);
+* the template of every ``Translatable("...")`` call (a message parameter that is itself
+  text for people, e.g. ``what=Translatable("Tệp đính kèm “%(name)s”", name=name)``);
 * the message (third argument) of ``error_response(status, code, message)`` calls;
 * the display texts of the module-level tables named in ``DISPLAY_TABLES`` (``HTTP_MESSAGES``,
   ``ROLE_NAMES``, the incoming and outgoing status/priority/action names...), which views and
@@ -17,7 +21,7 @@ extractor yields everything Babel's Python extractor finds, and in addition:
   identifier such as ``"received"``) are not display texts and are skipped.
 
 An f-string message cannot have a catalogue entry; each one is reported on stderr so it can
-be rewritten as ``_("... %(name)s ...", name=value)`` at its display site.
+be rewritten as a template: ``Conflict("... %(name)s ...", params={"name": value})``.
 ``babel.cfg`` names this function in its ``[extractors]`` section.
 """
 
@@ -49,7 +53,7 @@ DISPLAY_TABLES = frozenset({
 CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 #: Calls whose argument at the given index is a message shown to people.
-MESSAGE_CALLS = {"error_response": 2}
+MESSAGE_CALLS = {"error_response": 2, "Translatable": 0}
 
 COMMENT = "Literal without _() at its source: translated where it is displayed."
 
