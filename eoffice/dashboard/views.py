@@ -19,6 +19,7 @@ from eoffice.core.permissions import can
 from eoffice.dashboard import mywork, stats
 from eoffice.dashboard.mywork import QUEUE_NAMES
 from eoffice.dashboard.stats import FIGURE_NAMES
+from eoffice.i18n import error_message
 
 bp = Blueprint("dashboard", __name__)
 
@@ -109,7 +110,7 @@ def figures():  # type: ignore[no-untyped-def]
         body = stats.resolve_org(current_user, org)
     except DomainError as exc:
         return render_template("dashboard/stats.html", result=None, chart=None,
-                               error=_(exc.message), org=org, start=start, end=end,
+                               error=error_message(exc), org=org, start=start, end=end,
                                crumbs=[]), exc.status
     result = stats.figures_for(body, period)
     return render_template("dashboard/stats.html", result=result, chart=chart_data(result),

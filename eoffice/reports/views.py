@@ -12,12 +12,12 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from eoffice.core.errors import BadRequest
 from eoffice.core.uow import unit_of_work
+from eoffice.i18n import error_message
 from eoffice.reports import service
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -70,5 +70,5 @@ def export():  # type: ignore[no-untyped-def]
                                         fmt=values["format"] or "xlsx")
             result = service.export(current_user, req)
     except BadRequest as exc:
-        return _page(values, _(exc.message), 400)
+        return _page(values, error_message(exc), 400)
     return file_response(result)

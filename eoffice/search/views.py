@@ -16,6 +16,7 @@ from eoffice.core.permissions import require
 from eoffice.core.uow import unit_of_work
 from eoffice.documents.models import DocumentType
 from eoffice.extensions import db
+from eoffice.i18n import error_message
 from eoffice.incoming.models import PRIORITY_NAMES
 from eoffice.incoming.models import STATUS_NAMES as INCOMING_STATUS_NAMES
 from eoffice.outgoing.workflow import STATUS_LABELS as OUTGOING_STATUS_NAMES
@@ -88,7 +89,7 @@ def index():  # type: ignore[no-untyped-def]
         result = service.search(current_user, {**args, "page": request.args.get("page"),
                                                "per_page": request.args.get("per_page")})
     except DomainError as exc:
-        error, status = _(exc.message), exc.status
+        error, status = error_message(exc), exc.status
     words = result.params.words if result is not None else ()
     return render_template("search/index.html", args=args, result=result, error=error,
                            words=words, saved=service.saved_searches(current_user),
@@ -104,7 +105,7 @@ def save():  # type: ignore[no-untyped-def]
         with unit_of_work():
             service.save_search(current_user, request.form.get("name", ""), args)
     except DomainError as exc:
-        flash(_(exc.message), "error")
+        flash(error_message(exc), "error")
     else:
         flash(_("Đã lưu tìm kiếm."), "success")
     return redirect(url_for("search.index", **args))
