@@ -263,6 +263,7 @@ def load(app: Any, documents: int, reuse: bool) -> None:
         incoming, outgoing = scale_data.counts(db)
         if reuse and incoming + outgoing >= documents * 0.999:  # per-body rounding
             print(f"reusing the loaded database: {incoming:,} incoming + {outgoing:,} outgoing")
+            index_search(db)
             return
         scale_data.clear(db)
         print(f"loading {documents:,} documents …")
@@ -279,6 +280,28 @@ def load(app: Any, documents: int, reuse: bool) -> None:
         print(f"loaded {incoming:,} incoming + {outgoing:,} outgoing documents "
               f"({sum(rows.values()):,} rows) in {loaded:.0f} s, "
               f"VACUUM ANALYZE {time.perf_counter() - vacuum:.0f} s")
+        index_search(db)
+
+
+def index_search(db: Any) -> None:
+    """Fill the search index of the documents without an entry (a load, or a database
+    loaded before the search engine existed), then check a sample against Python."""
+    import scale_data
+
+    missing = scale_data.missing_search_entries(db)
+    if missing:
+        print(f"indexing {missing:,} documents for the search …")
+        began = time.perf_counter()
+        added = scale_data.fill_search(db)
+        filled = time.perf_counter() - began
+        db.session.remove()
+        engine = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text("VACUUM ANALYZE search_entries"))
+        print(f"indexed {added:,} documents in {filled:.0f} s")
+    checked = scale_data.check_search(db)
+    db.session.remove()
+    print(f"search index: {checked} random entries equal to eoffice.search.index's")
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ DOCUMENT_TABLES = (
     "incoming_reminders", "incoming_notes", "incoming_assignments", "incoming_files",
     "incoming_documents", "outgoing_register_entries", "outgoing_events", "outgoing_versions",
     "outgoing_attachments", "outgoing_recipients", "outgoing_documents", "interop_outbox",
-    "interop_delivery_status", "register_counters", "registers",
+    "interop_delivery_status", "register_counters", "registers", "search_entries",
 )
 START = date(2016, 1, 1)
 
@@ -608,6 +608,166 @@ class Loader:
                             "signed"), (70, 5, 8, 7, 3, 4, 3))[0]
 
 
+# -- the search index ------------------------------------------------------------------------
+#
+# ``search_entries`` of the loaded documents, filled in SQL: one ``INSERT … SELECT`` per kind
+# computes exactly what ``eoffice.search.index.incoming_values`` / ``outgoing_values`` and
+# ``upsert`` write, with the folding of ``eoffice.search.text`` done by PostgreSQL:
+# ``translate()`` maps every accented Latin letter (all of Vietnamese, upper and lower
+# case, and đ/Đ) to its plain lower-case letter, ``lower()`` then only meets ASCII, and
+# ``regexp_replace`` turns every run of other characters into one space (``tokens``). The
+# index's two secondary indexes are dropped during the insert and built again afterwards.
+# :func:`check_search` compares a random sample of the rows with the Python functions.
+
+
+def _fold_map() -> tuple[str, str]:
+    """(accented letters, their folded letters) for ``translate()``: every letter of
+    Latin-1 Supplement, Latin Extended-A/B and Latin Extended Additional (all Vietnamese
+    letters) that :func:`eoffice.search.text.fold` turns into one ASCII letter."""
+    from eoffice.search.text import fold
+
+    pairs = [(c, fold(c)) for c in map(chr, [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)])]
+    pairs = [(c, f) for c, f in pairs if len(f) == 1 and f.isascii() and f.isalpha()]
+    return "".join(c for c, _ in pairs), "".join(f for _, f in pairs)
+
+
+def _sql_fold(expr: str) -> str:
+    """``fold``: accents off, lower case, whitespace runs collapsed."""
+    return (f"btrim(regexp_replace(lower(translate(coalesce({expr}, ''), :src, :dst)), "
+            f"'\\s+', ' ', 'g'))")
+
+
+def _sql_tokens(*parts: str) -> str:
+    """``index_text(*parts)``: the parts' words, space-joined."""
+    joined = "concat_ws(' ', " + ", ".join(parts) + ")"
+    return (f"btrim(regexp_replace(lower(translate({joined}, :src, :dst)), "
+            f"'[^a-z0-9]+', ' ', 'g'))")
+
+
+_SEARCH_COLUMNS = ("kind, doc_id, org_id, issuer_code, type_key, status, urgency, doc_date, "
+                   "code, subject, issuer_name, signer_name, type_name, title_text, "
+                   "people_text, content_text, content_state, tsv, updated_at")
+_SEARCH_TSV = ("setweight(to_tsvector('simple'::regconfig, title_text), 'A') || "
+               "setweight(to_tsvector('simple'::regconfig, people_text), 'B') || "
+               "setweight(to_tsvector('simple'::regconfig, ''), 'C')")
+_INCOMING_ROWS = f"""
+    SELECT 'incoming' AS kind, d.id AS doc_id, d.org_id, left(coalesce(d.issuer_code, ''), 35)
+           AS issuer_code, left({_sql_fold('d.type_name')}, 100) AS type_key, d.status,
+           coalesce(d.priority, 0) AS urgency,
+           coalesce(d.issued_date, (d.received_at AT TIME ZONE 'UTC')::date, current_date)
+           AS doc_date, left(c.code, 50) AS code, coalesce(d.subject, '') AS subject,
+           coalesce(d.issuer_name, '') AS issuer_name,
+           coalesce(d.signer_name, '') AS signer_name, coalesce(d.type_name, '') AS type_name,
+           {_sql_tokens('c.code', 'd.subject')} AS title_text,
+           {_sql_tokens('d.issuer_name', 'd.issuer_code', 'd.signer_name', 'd.type_name')}
+           AS people_text
+    FROM incoming_documents d
+    CROSS JOIN LATERAL (SELECT concat_ws('/', nullif(d.number, ''), nullif(d.notation, ''))
+                        AS code) c
+    WHERE NOT EXISTS (SELECT 1 FROM search_entries e
+                      WHERE e.kind = 'incoming' AND e.doc_id = d.id)"""
+_OUTGOING_ROWS = f"""
+    SELECT 'outgoing' AS kind, d.id AS doc_id, d.org_id, left(coalesce(o.code, ''), 35)
+           AS issuer_code, left({_sql_fold('t.name')}, 100) AS type_key, d.status,
+           CASE d.urgency WHEN 'khan' THEN 1 WHEN 'thuong_khan' THEN 2
+                          WHEN 'hoa_toc' THEN 3 ELSE 0 END AS urgency,
+           coalesce(d.issued_on, (d.created_at AT TIME ZONE 'UTC')::date, current_date)
+           AS doc_date, left(c.code, 50) AS code, coalesce(d.subject, '') AS subject,
+           coalesce(o.name, '') AS issuer_name, coalesce(u.full_name, '') AS signer_name,
+           coalesce(t.name, '') AS type_name,
+           {_sql_tokens('c.code', 'd.subject')} AS title_text,
+           {_sql_tokens('o.name', 'o.code', 'u.full_name', 't.name')} AS people_text
+    FROM outgoing_documents d
+    JOIN organizations o ON o.id = d.org_id
+    LEFT JOIN document_types t ON t.id = d.document_type_id
+    LEFT JOIN users u ON u.id = d.signer_id
+    CROSS JOIN LATERAL (SELECT CASE WHEN coalesce(d.number_text, '') <> ''
+                                    THEN d.number_text || '/' || coalesce(d.notation, '')
+                                    ELSE '' END AS code) c
+    WHERE NOT EXISTS (SELECT 1 FROM search_entries e
+                      WHERE e.kind = 'outgoing' AND e.doc_id = d.id)"""
+
+
+def search_insert(kind: str) -> sa.TextClause:
+    """``INSERT … SELECT`` of the entries of every ``kind`` document without one (their
+    PDF text is not extracted: ``content_state`` stays ``pending``, as after an upsert)."""
+    rows = _INCOMING_ROWS if kind == "incoming" else _OUTGOING_ROWS
+    src, dst = _fold_map()
+    return sa.text(f"INSERT INTO search_entries ({_SEARCH_COLUMNS}) "
+                   f"SELECT kind, doc_id, org_id, issuer_code, type_key, status, urgency, "
+                   f"doc_date, code, subject, issuer_name, signer_name, type_name, title_text, "
+                   f"people_text, '', 'pending', {_SEARCH_TSV}, now() FROM ({rows}) r"
+                   ).bindparams(src=src, dst=dst)
+
+
+def missing_search_entries(db: Any) -> int:
+    """Documents without a search entry."""
+    return int(db.session.execute(sa.text(
+        "SELECT (SELECT count(*) FROM incoming_documents d WHERE NOT EXISTS (SELECT 1 FROM "
+        "search_entries e WHERE e.kind = 'incoming' AND e.doc_id = d.id)) + (SELECT count(*) "
+        "FROM outgoing_documents d WHERE NOT EXISTS (SELECT 1 FROM search_entries e "
+        "WHERE e.kind = 'outgoing' AND e.doc_id = d.id))")).scalar_one())
+
+
+def fill_search(db: Any, log: Callable[[str], None] = print) -> int:
+    """Index every document without an entry (one transaction); returns the rows added."""
+    engine = db.engine
+    added = 0
+    with engine.begin() as conn:
+        conn.execute(sa.text("SET LOCAL maintenance_work_mem = '512MB'"))
+        conn.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+        indexes = conn.execute(sa.text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_entries' "
+            "AND indexname IN ('ix_search_entries_org_date', 'ix_search_entries_org_tsv')")).all()
+        for name, _ in indexes:
+            conn.execute(sa.text(f'DROP INDEX "{name}"'))
+        for kind in ("incoming", "outgoing"):
+            began = time.perf_counter()
+            count = conn.execute(search_insert(kind)).rowcount
+            added += count
+            log(f"  search_entries ({kind}): {count:,} rows "
+                f"({time.perf_counter() - began:.0f} s)")
+        for name, definition in indexes:
+            began = time.perf_counter()
+            conn.execute(sa.text(definition))
+            log(f"  {name} built ({time.perf_counter() - began:.0f} s)")
+    return added
+
+
+def check_search(db: Any, sample: int = 400) -> int:
+    """Compare ``sample`` random loaded entries of each kind with what
+    ``eoffice.search.index`` computes in Python (folding included) and their ``tsv`` with
+    the upsert's expression; raises ``AssertionError`` on the first difference."""
+    from eoffice.incoming.models import IncomingDocument
+    from eoffice.outgoing.models import OutgoingDocument
+    from eoffice.search.index import incoming_values, outgoing_values
+    from eoffice.search.models import SearchEntry
+
+    checked = 0
+    session = db.session
+    conn = session.connection()
+    for kind, model in (("incoming", IncomingDocument), ("outgoing", OutgoingDocument)):
+        entries = session.execute(
+            sa.select(SearchEntry).where(SearchEntry.kind == kind)
+            .order_by(sa.func.random()).limit(sample)
+            .options(sa.orm.undefer(SearchEntry.title_text),
+                     sa.orm.undefer(SearchEntry.people_text))).scalars().all()
+        for entry in entries:
+            doc = session.get(model, entry.doc_id)
+            expected = (incoming_values(doc) if kind == "incoming"
+                        else outgoing_values(conn, doc))
+            got = {key: getattr(entry, key) for key in expected}
+            assert got == expected, (kind, entry.doc_id, {
+                k: (got[k], v) for k, v in expected.items() if got[k] != v})
+            checked += 1
+        ids = [e.id for e in entries]
+        differing = session.execute(sa.text(
+            "SELECT count(*) FROM search_entries WHERE id = ANY(:ids) AND tsv IS DISTINCT FROM "
+            f"({_SEARCH_TSV})"), {"ids": ids}).scalar_one()
+        assert differing == 0, f"{differing} {kind} tsv differ"
+    return checked
+
+
 def _max_id(db: Any, table: str) -> int:
     return int(db.session.execute(sa.text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
                                   ).scalar_one())
@@ -638,4 +798,5 @@ def clear(db: Any) -> None:
     db.session.commit()
 
 
-__all__ = ["Loader", "clear", "counts"]
+__all__ = ["Loader", "check_search", "clear", "counts", "fill_search", "missing_search_entries",
+           "search_insert"]
