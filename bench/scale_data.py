@@ -610,14 +610,14 @@ class Loader:
 
 # -- the search index ------------------------------------------------------------------------
 #
-# ``search_entries`` of the loaded documents, filled in SQL: one ``INSERT … SELECT`` per kind
-# computes exactly what ``eoffice.search.index.incoming_values`` / ``outgoing_values`` and
-# ``upsert`` write, with the folding of ``eoffice.search.text`` done by PostgreSQL:
-# ``translate()`` maps every accented Latin letter (all of Vietnamese, upper and lower
-# case, and đ/Đ) to its plain lower-case letter, ``lower()`` then only meets ASCII, and
-# ``regexp_replace`` turns every run of other characters into one space (``tokens``). The
-# index's two secondary indexes are dropped during the insert and built again afterwards.
-# :func:`check_search` compares a random sample of the rows with the Python functions.
+# ``search_entries`` of the loaded documents, exactly what ``eoffice.search.index`` and
+# ``upsert`` write. :func:`fill_search` (used by the bench) folds in Python with
+# ``eoffice.search.text`` and COPYs; :func:`search_insert` is the same in pure SQL (one
+# ``INSERT … SELECT`` per kind; ``translate()`` maps every accented Latin letter, đ/Đ
+# included, to its plain lower-case letter, ``lower()`` then only meets ASCII, and
+# ``regexp_replace`` turns every other run into one space) — equal, but slow at a million
+# rows (``translate`` scans its 490-letter map for every character). :func:`check_search`
+# compares a random sample of the rows with the app's Python functions.
 
 
 def _fold_map() -> tuple[str, str]:
@@ -709,28 +709,133 @@ def missing_search_entries(db: Any) -> int:
         "WHERE e.kind = 'outgoing' AND e.doc_id = d.id))")).scalar_one())
 
 
+def _python_rows(db: Any, workdir: Path, log: Callable[[str], None]) -> Path:
+    """The entries of the documents without one, folded by ``eoffice.search.text`` in
+    Python (measured: ``translate()`` with every accented letter costs minutes per 100,000
+    rows in PostgreSQL), as a COPY text file of ``_LOAD_COLUMNS``."""
+    from types import SimpleNamespace
+
+    from eoffice.auth.models import User
+    from eoffice.documents.models import DocumentType
+    from eoffice.incoming.models import IncomingDocument
+    from eoffice.orgs.models import Organization
+    from eoffice.outgoing.models import OutgoingDocument
+    from eoffice.search.index import URGENCY_LEVELS, incoming_values
+    from eoffice.search.text import fold, index_text
+
+    session = db.session
+    orgs = {o.id: (o.code or "", o.name or "") for o in session.execute(
+        sa.select(Organization.id, Organization.code, Organization.name))}
+    types = dict(session.execute(sa.select(DocumentType.id, DocumentType.name)).all())
+    users = dict(session.execute(sa.select(User.id, User.full_name)).all())
+    people_cache: dict[tuple[Any, ...], str] = {}
+    fold_cache: dict[str, str] = {}
+
+    def people(*parts: Any) -> str:
+        if parts not in people_cache:
+            people_cache[parts] = index_text(*parts)
+        return people_cache[parts]
+
+    def folded(text: str) -> str:
+        if text not in fold_cache:
+            fold_cache[text] = fold(text)[:100]
+        return fold_cache[text]
+
+    path = workdir / "search_entries.tsv"
+    done = {kind: set(session.execute(sa.select(sa.column("doc_id")).select_from(
+        sa.table("search_entries")).where(sa.column("kind") == kind)).scalars())
+        for kind in ("incoming", "outgoing")}
+    session.remove()
+    code_of = IncomingDocument.code.fget  # the model's own "number/notation"
+    d = IncomingDocument.__table__.c
+    o = OutgoingDocument.__table__.c
+    with path.open("w", encoding="utf-8", buffering=1 << 20) as out, \
+            db.engine.connect() as conn:
+        streamed = conn.execution_options(stream_results=True, yield_per=20_000)
+
+        def write(v: dict[str, Any]) -> None:
+            out.write("\t".join(_text(v[c]) for c in _LOAD_COLUMNS) + "\n")
+
+        began = time.perf_counter()
+        for row in streamed.execute(sa.select(
+                d.id, d.org_id, d.issuer_code, d.type_name, d.status, d.priority,
+                d.issued_date, d.received_at, d.number, d.notation, d.subject, d.issuer_name,
+                d.signer_name)):
+            if row.id in done["incoming"]:
+                continue
+            doc = SimpleNamespace(**row._mapping)
+            doc.code = code_of(doc)
+            values = incoming_values(doc)  # type: ignore[arg-type]
+            write(values)
+        log(f"  incoming entries folded ({time.perf_counter() - began:.0f} s)")
+        began = time.perf_counter()
+        for row in streamed.execute(sa.select(
+                o.id, o.org_id, o.document_type_id, o.signer_id, o.status, o.urgency,
+                o.issued_on, o.created_at, o.number_text, o.notation, o.subject)):
+            if row.id in done["outgoing"]:
+                continue
+            # as eoffice.search.index.outgoing_values, without its three look-ups per row
+            code, name = orgs[row.org_id]
+            type_name = types.get(row.document_type_id) or ""
+            signer = users.get(row.signer_id) or ""
+            doc_code = f"{row.number_text}/{row.notation}" if row.number_text else ""
+            write({"kind": "outgoing", "doc_id": row.id, "org_id": row.org_id,
+                   "issuer_code": code[:35], "type_key": folded(type_name),
+                   "status": row.status, "urgency": URGENCY_LEVELS.get(row.urgency or "", 0),
+                   "doc_date": row.issued_on or row.created_at.date(), "code": doc_code[:50],
+                   "subject": row.subject or "", "issuer_name": name, "signer_name": signer,
+                   "type_name": type_name, "title_text": index_text(doc_code, row.subject),
+                   "people_text": people(name, code, signer, type_name)})
+        log(f"  outgoing entries folded ({time.perf_counter() - began:.0f} s)")
+    return path
+
+
+_LOAD_COLUMNS = ("kind", "doc_id", "org_id", "issuer_code", "type_key", "status", "urgency",
+                 "doc_date", "code", "subject", "issuer_name", "signer_name", "type_name",
+                 "title_text", "people_text")
+
+
 def fill_search(db: Any, log: Callable[[str], None] = print) -> int:
-    """Index every document without an entry (one transaction); returns the rows added."""
-    engine = db.engine
-    added = 0
-    with engine.begin() as conn:
-        conn.execute(sa.text("SET LOCAL maintenance_work_mem = '512MB'"))
-        conn.execute(sa.text("SET LOCAL work_mem = '64MB'"))
-        indexes = conn.execute(sa.text(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_entries' "
-            "AND indexname IN ('ix_search_entries_org_date', 'ix_search_entries_org_tsv')")).all()
-        for name, _ in indexes:
-            conn.execute(sa.text(f'DROP INDEX "{name}"'))
-        for kind in ("incoming", "outgoing"):
+    """Index every document without an entry; returns the rows added.
+
+    The entries are folded in Python (:func:`_python_rows`) and COPYed into a temporary
+    table, then one ``INSERT … SELECT`` adds them with their ``tsv`` while the table's two
+    secondary indexes are dropped (built again afterwards, in the same transaction)."""
+    import tempfile
+
+    db.session.remove()  # no open transaction of ours may hold a lock on search_entries
+    with tempfile.TemporaryDirectory(prefix="eoffice_search_") as tmp:
+        path = _python_rows(db, Path(tmp), log)
+        added = 0
+        with db.engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            conn.execute(sa.text("SET LOCAL maintenance_work_mem = '512MB'"))
+            conn.execute(sa.text(
+                "CREATE TEMP TABLE search_load ON COMMIT DROP AS SELECT "
+                + ", ".join(_LOAD_COLUMNS) + " FROM search_entries WITH NO DATA"))
             began = time.perf_counter()
-            count = conn.execute(search_insert(kind)).rowcount
-            added += count
-            log(f"  search_entries ({kind}): {count:,} rows "
-                f"({time.perf_counter() - began:.0f} s)")
-        for name, definition in indexes:
+            with raw.cursor() as cur, cur.copy(
+                    f"COPY search_load ({', '.join(_LOAD_COLUMNS)}) FROM STDIN") as cp, \
+                    path.open("rb") as src:
+                while chunk := src.read(1 << 20):
+                    cp.write(chunk)
+            log(f"  copied ({time.perf_counter() - began:.0f} s)")
+            indexes = conn.execute(sa.text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_entries' "
+                "AND indexname IN ('ix_search_entries_org_date', 'ix_search_entries_org_tsv')"
+            )).all()
+            for name, _ in indexes:
+                conn.execute(sa.text(f'DROP INDEX "{name}"'))
             began = time.perf_counter()
-            conn.execute(sa.text(definition))
-            log(f"  {name} built ({time.perf_counter() - began:.0f} s)")
+            added = conn.execute(sa.text(
+                f"INSERT INTO search_entries ({_SEARCH_COLUMNS}) SELECT "
+                + ", ".join(_LOAD_COLUMNS)
+                + f", '', 'pending', {_SEARCH_TSV}, now() FROM search_load")).rowcount
+            log(f"  search_entries: {added:,} rows ({time.perf_counter() - began:.0f} s)")
+            for name, definition in indexes:
+                began = time.perf_counter()
+                conn.execute(sa.text(definition))
+                log(f"  {name} built ({time.perf_counter() - began:.0f} s)")
     return added
 
 
