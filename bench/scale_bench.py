@@ -9,7 +9,12 @@
    outgoing documents over the demo tree with ``COPY`` (``bench/scale_data.py`` says what
    exactly; no PDFs are created — every row points at one shared stored file). With
    ``--reuse`` an existing load of that size is kept; otherwise the documents are
-   truncated and loaded again. ``VACUUM ANALYZE`` follows a load.
+   truncated and loaded again. ``VACUUM ANALYZE`` follows a load. Then the search index
+   (``search_entries`` with its PostgreSQL ``tsv``) of every document without an entry is
+   filled — folded in Python by ``eoffice.search.text``, COPYed, inserted in one statement
+   (about a minute for a million documents) — also on ``--reuse`` (a database loaded
+   before the search engine existed), and a random sample is compared with what
+   ``eoffice.search.index`` computes.
 2. measures, warm, each registered measurement ``--runs`` times (after 3 warm-up runs)
    through the real app with Flask's test client — logged-in web pages and bearer-token
    API calls, exactly what a browser or an integration would hit — and prints p50 / p95
