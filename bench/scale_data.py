@@ -38,7 +38,7 @@ DOCUMENT_TABLES = (
     "incoming_reminders", "incoming_notes", "incoming_assignments", "incoming_files",
     "incoming_documents", "outgoing_register_entries", "outgoing_events", "outgoing_versions",
     "outgoing_attachments", "outgoing_recipients", "outgoing_documents", "interop_outbox",
-    "interop_delivery_status", "register_counters", "registers",
+    "interop_delivery_status", "register_counters", "registers", "search_entries",
 )
 START = date(2016, 1, 1)
 
@@ -608,6 +608,271 @@ class Loader:
                             "signed"), (70, 5, 8, 7, 3, 4, 3))[0]
 
 
+# -- the search index ------------------------------------------------------------------------
+#
+# ``search_entries`` of the loaded documents, exactly what ``eoffice.search.index`` and
+# ``upsert`` write. :func:`fill_search` (used by the bench) folds in Python with
+# ``eoffice.search.text`` and COPYs; :func:`search_insert` is the same in pure SQL (one
+# ``INSERT … SELECT`` per kind; ``translate()`` maps every accented Latin letter, đ/Đ
+# included, to its plain lower-case letter, ``lower()`` then only meets ASCII, and
+# ``regexp_replace`` turns every other run into one space) — equal, but slow at a million
+# rows (``translate`` scans its 490-letter map for every character). :func:`check_search`
+# compares a random sample of the rows with the app's Python functions.
+
+
+def _fold_map() -> tuple[str, str]:
+    """(accented letters, their folded letters) for ``translate()``: every letter of
+    Latin-1 Supplement, Latin Extended-A/B and Latin Extended Additional (all Vietnamese
+    letters) that :func:`eoffice.search.text.fold` turns into one ASCII letter."""
+    from eoffice.search.text import fold
+
+    pairs = [(c, fold(c)) for c in map(chr, [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)])]
+    pairs = [(c, f) for c, f in pairs if len(f) == 1 and f.isascii() and f.isalpha()]
+    return "".join(c for c, _ in pairs), "".join(f for _, f in pairs)
+
+
+def _sql_fold(expr: str) -> str:
+    """``fold``: accents off, lower case, whitespace runs collapsed."""
+    return (f"btrim(regexp_replace(lower(translate(coalesce({expr}, ''), :src, :dst)), "
+            f"'\\s+', ' ', 'g'))")
+
+
+def _sql_tokens(*parts: str) -> str:
+    """``index_text(*parts)``: the parts' words, space-joined."""
+    joined = "concat_ws(' ', " + ", ".join(parts) + ")"
+    return (f"btrim(regexp_replace(lower(translate({joined}, :src, :dst)), "
+            f"'[^a-z0-9]+', ' ', 'g'))")
+
+
+_SEARCH_COLUMNS = ("kind, doc_id, org_id, issuer_code, type_key, status, urgency, doc_date, "
+                   "code, subject, issuer_name, signer_name, type_name, title_text, "
+                   "people_text, content_text, content_state, tsv, updated_at")
+_SEARCH_TSV = ("setweight(to_tsvector('simple'::regconfig, title_text), 'A') || "
+               "setweight(to_tsvector('simple'::regconfig, people_text), 'B') || "
+               "setweight(to_tsvector('simple'::regconfig, ''), 'C')")
+_INCOMING_ROWS = f"""
+    SELECT 'incoming' AS kind, d.id AS doc_id, d.org_id, left(coalesce(d.issuer_code, ''), 35)
+           AS issuer_code, left({_sql_fold('d.type_name')}, 100) AS type_key, d.status,
+           coalesce(d.priority, 0) AS urgency,
+           coalesce(d.issued_date, (d.received_at AT TIME ZONE 'UTC')::date, current_date)
+           AS doc_date, left(c.code, 50) AS code, coalesce(d.subject, '') AS subject,
+           coalesce(d.issuer_name, '') AS issuer_name,
+           coalesce(d.signer_name, '') AS signer_name, coalesce(d.type_name, '') AS type_name,
+           {_sql_tokens('c.code', 'd.subject')} AS title_text,
+           {_sql_tokens('d.issuer_name', 'd.issuer_code', 'd.signer_name', 'd.type_name')}
+           AS people_text
+    FROM incoming_documents d
+    CROSS JOIN LATERAL (SELECT concat_ws('/', nullif(d.number, ''), nullif(d.notation, ''))
+                        AS code) c
+    WHERE NOT EXISTS (SELECT 1 FROM search_entries e
+                      WHERE e.kind = 'incoming' AND e.doc_id = d.id)"""
+_OUTGOING_ROWS = f"""
+    SELECT 'outgoing' AS kind, d.id AS doc_id, d.org_id, left(coalesce(o.code, ''), 35)
+           AS issuer_code, left({_sql_fold('t.name')}, 100) AS type_key, d.status,
+           CASE d.urgency WHEN 'khan' THEN 1 WHEN 'thuong_khan' THEN 2
+                          WHEN 'hoa_toc' THEN 3 ELSE 0 END AS urgency,
+           coalesce(d.issued_on, (d.created_at AT TIME ZONE 'UTC')::date, current_date)
+           AS doc_date, left(c.code, 50) AS code, coalesce(d.subject, '') AS subject,
+           coalesce(o.name, '') AS issuer_name, coalesce(u.full_name, '') AS signer_name,
+           coalesce(t.name, '') AS type_name,
+           {_sql_tokens('c.code', 'd.subject')} AS title_text,
+           {_sql_tokens('o.name', 'o.code', 'u.full_name', 't.name')} AS people_text
+    FROM outgoing_documents d
+    JOIN organizations o ON o.id = d.org_id
+    LEFT JOIN document_types t ON t.id = d.document_type_id
+    LEFT JOIN users u ON u.id = d.signer_id
+    CROSS JOIN LATERAL (SELECT CASE WHEN coalesce(d.number_text, '') <> ''
+                                    THEN d.number_text || '/' || coalesce(d.notation, '')
+                                    ELSE '' END AS code) c
+    WHERE NOT EXISTS (SELECT 1 FROM search_entries e
+                      WHERE e.kind = 'outgoing' AND e.doc_id = d.id)"""
+
+
+def search_insert(kind: str) -> sa.TextClause:
+    """``INSERT … SELECT`` of the entries of every ``kind`` document without one (their
+    PDF text is not extracted: ``content_state`` stays ``pending``, as after an upsert)."""
+    rows = _INCOMING_ROWS if kind == "incoming" else _OUTGOING_ROWS
+    src, dst = _fold_map()
+    return sa.text(f"INSERT INTO search_entries ({_SEARCH_COLUMNS}) "
+                   f"SELECT kind, doc_id, org_id, issuer_code, type_key, status, urgency, "
+                   f"doc_date, code, subject, issuer_name, signer_name, type_name, title_text, "
+                   f"people_text, '', 'pending', {_SEARCH_TSV}, now() FROM ({rows}) r"
+                   ).bindparams(src=src, dst=dst)
+
+
+def missing_search_entries(db: Any) -> int:
+    """Documents without a search entry."""
+    return int(db.session.execute(sa.text(
+        "SELECT (SELECT count(*) FROM incoming_documents d WHERE NOT EXISTS (SELECT 1 FROM "
+        "search_entries e WHERE e.kind = 'incoming' AND e.doc_id = d.id)) + (SELECT count(*) "
+        "FROM outgoing_documents d WHERE NOT EXISTS (SELECT 1 FROM search_entries e "
+        "WHERE e.kind = 'outgoing' AND e.doc_id = d.id))")).scalar_one())
+
+
+def _python_rows(db: Any, workdir: Path, log: Callable[[str], None]) -> Path:
+    """The entries of the documents without one, folded by ``eoffice.search.text`` in
+    Python (measured: ``translate()`` with every accented letter costs minutes per 100,000
+    rows in PostgreSQL), as a COPY text file of ``_LOAD_COLUMNS``."""
+    from types import SimpleNamespace
+
+    from eoffice.auth.models import User
+    from eoffice.documents.models import DocumentType
+    from eoffice.incoming.models import IncomingDocument
+    from eoffice.orgs.models import Organization
+    from eoffice.outgoing.models import OutgoingDocument
+    from eoffice.search.index import URGENCY_LEVELS, incoming_values
+    from eoffice.search.text import fold, index_text
+
+    session = db.session
+    orgs = {o.id: (o.code or "", o.name or "") for o in session.execute(
+        sa.select(Organization.id, Organization.code, Organization.name))}
+    types = dict(session.execute(sa.select(DocumentType.id, DocumentType.name)).all())
+    users = dict(session.execute(sa.select(User.id, User.full_name)).all())
+    people_cache: dict[tuple[Any, ...], str] = {}
+    fold_cache: dict[str, str] = {}
+
+    def people(*parts: Any) -> str:
+        if parts not in people_cache:
+            people_cache[parts] = index_text(*parts)
+        return people_cache[parts]
+
+    def folded(text: str) -> str:
+        if text not in fold_cache:
+            fold_cache[text] = fold(text)[:100]
+        return fold_cache[text]
+
+    path = workdir / "search_entries.tsv"
+    done = {kind: set(session.execute(sa.select(sa.column("doc_id")).select_from(
+        sa.table("search_entries")).where(sa.column("kind") == kind)).scalars())
+        for kind in ("incoming", "outgoing")}
+    session.remove()
+    code_of = IncomingDocument.code.fget  # the model's own "number/notation"
+    d = IncomingDocument.__table__.c
+    o = OutgoingDocument.__table__.c
+    with path.open("w", encoding="utf-8", buffering=1 << 20) as out, \
+            db.engine.connect() as conn:
+        streamed = conn.execution_options(stream_results=True, yield_per=20_000)
+
+        def write(v: dict[str, Any]) -> None:
+            out.write("\t".join(_text(v[c]) for c in _LOAD_COLUMNS) + "\n")
+
+        began = time.perf_counter()
+        for row in streamed.execute(sa.select(
+                d.id, d.org_id, d.issuer_code, d.type_name, d.status, d.priority,
+                d.issued_date, d.received_at, d.number, d.notation, d.subject, d.issuer_name,
+                d.signer_name)):
+            if row.id in done["incoming"]:
+                continue
+            doc = SimpleNamespace(**row._mapping)
+            doc.code = code_of(doc)
+            values = incoming_values(doc)  # type: ignore[arg-type]
+            write(values)
+        log(f"  incoming entries folded ({time.perf_counter() - began:.0f} s)")
+        began = time.perf_counter()
+        for row in streamed.execute(sa.select(
+                o.id, o.org_id, o.document_type_id, o.signer_id, o.status, o.urgency,
+                o.issued_on, o.created_at, o.number_text, o.notation, o.subject)):
+            if row.id in done["outgoing"]:
+                continue
+            # as eoffice.search.index.outgoing_values, without its three look-ups per row
+            code, name = orgs[row.org_id]
+            type_name = types.get(row.document_type_id) or ""
+            signer = users.get(row.signer_id) or ""
+            doc_code = f"{row.number_text}/{row.notation}" if row.number_text else ""
+            write({"kind": "outgoing", "doc_id": row.id, "org_id": row.org_id,
+                   "issuer_code": code[:35], "type_key": folded(type_name),
+                   "status": row.status, "urgency": URGENCY_LEVELS.get(row.urgency or "", 0),
+                   "doc_date": row.issued_on or row.created_at.date(), "code": doc_code[:50],
+                   "subject": row.subject or "", "issuer_name": name, "signer_name": signer,
+                   "type_name": type_name, "title_text": index_text(doc_code, row.subject),
+                   "people_text": people(name, code, signer, type_name)})
+        log(f"  outgoing entries folded ({time.perf_counter() - began:.0f} s)")
+    return path
+
+
+_LOAD_COLUMNS = ("kind", "doc_id", "org_id", "issuer_code", "type_key", "status", "urgency",
+                 "doc_date", "code", "subject", "issuer_name", "signer_name", "type_name",
+                 "title_text", "people_text")
+
+
+def fill_search(db: Any, log: Callable[[str], None] = print) -> int:
+    """Index every document without an entry; returns the rows added.
+
+    The entries are folded in Python (:func:`_python_rows`) and COPYed into a temporary
+    table, then one ``INSERT … SELECT`` adds them with their ``tsv`` while the table's two
+    secondary indexes are dropped (built again afterwards, in the same transaction)."""
+    import tempfile
+
+    db.session.remove()  # no open transaction of ours may hold a lock on search_entries
+    with tempfile.TemporaryDirectory(prefix="eoffice_search_") as tmp:
+        path = _python_rows(db, Path(tmp), log)
+        added = 0
+        with db.engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            conn.execute(sa.text("SET LOCAL maintenance_work_mem = '512MB'"))
+            conn.execute(sa.text(
+                "CREATE TEMP TABLE search_load ON COMMIT DROP AS SELECT "
+                + ", ".join(_LOAD_COLUMNS) + " FROM search_entries WITH NO DATA"))
+            began = time.perf_counter()
+            with raw.cursor() as cur, cur.copy(
+                    f"COPY search_load ({', '.join(_LOAD_COLUMNS)}) FROM STDIN") as cp, \
+                    path.open("rb") as src:
+                while chunk := src.read(1 << 20):
+                    cp.write(chunk)
+            log(f"  copied ({time.perf_counter() - began:.0f} s)")
+            indexes = conn.execute(sa.text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_entries' "
+                "AND indexname IN ('ix_search_entries_org_date', 'ix_search_entries_org_tsv')"
+            )).all()
+            for name, _ in indexes:
+                conn.execute(sa.text(f'DROP INDEX "{name}"'))
+            began = time.perf_counter()
+            added = conn.execute(sa.text(
+                f"INSERT INTO search_entries ({_SEARCH_COLUMNS}) SELECT "
+                + ", ".join(_LOAD_COLUMNS)
+                + f", '', 'pending', {_SEARCH_TSV}, now() FROM search_load")).rowcount
+            log(f"  search_entries: {added:,} rows ({time.perf_counter() - began:.0f} s)")
+            for name, definition in indexes:
+                began = time.perf_counter()
+                conn.execute(sa.text(definition))
+                log(f"  {name} built ({time.perf_counter() - began:.0f} s)")
+    return added
+
+
+def check_search(db: Any, sample: int = 400) -> int:
+    """Compare ``sample`` random loaded entries of each kind with what
+    ``eoffice.search.index`` computes in Python (folding included) and their ``tsv`` with
+    the upsert's expression; raises ``AssertionError`` on the first difference."""
+    from eoffice.incoming.models import IncomingDocument
+    from eoffice.outgoing.models import OutgoingDocument
+    from eoffice.search.index import incoming_values, outgoing_values
+    from eoffice.search.models import SearchEntry
+
+    checked = 0
+    session = db.session
+    conn = session.connection()
+    for kind, model in (("incoming", IncomingDocument), ("outgoing", OutgoingDocument)):
+        entries = session.execute(
+            sa.select(SearchEntry).where(SearchEntry.kind == kind)
+            .order_by(sa.func.random()).limit(sample)
+            .options(sa.orm.undefer(SearchEntry.title_text),
+                     sa.orm.undefer(SearchEntry.people_text))).scalars().all()
+        for entry in entries:
+            doc = session.get(model, entry.doc_id)
+            expected = (incoming_values(doc) if kind == "incoming"
+                        else outgoing_values(conn, doc))
+            got = {key: getattr(entry, key) for key in expected}
+            assert got == expected, (kind, entry.doc_id, {
+                k: (got[k], v) for k, v in expected.items() if got[k] != v})
+            checked += 1
+        ids = [e.id for e in entries]
+        differing = session.execute(sa.text(
+            "SELECT count(*) FROM search_entries WHERE id = ANY(:ids) AND tsv IS DISTINCT FROM "
+            f"({_SEARCH_TSV})"), {"ids": ids}).scalar_one()
+        assert differing == 0, f"{differing} {kind} tsv differ"
+    return checked
+
+
 def _max_id(db: Any, table: str) -> int:
     return int(db.session.execute(sa.text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
                                   ).scalar_one())
@@ -638,4 +903,5 @@ def clear(db: Any) -> None:
     db.session.commit()
 
 
-__all__ = ["Loader", "clear", "counts"]
+__all__ = ["Loader", "check_search", "clear", "counts", "fill_search", "missing_search_entries",
+           "search_insert"]

@@ -242,8 +242,11 @@ class _Table:
                     continue
                 if align == "L":
                     left = x + self.PAD
-                else:
-                    size = pdf.get_string_width(line)
+                else:  # dates and numbers repeat: measured once per style
+                    known = self.cache.setdefault(style, {})
+                    size = known.get(line)
+                    if size is None:
+                        size = known[line] = pdf.get_string_width(line)
                     left = x + (width - size) / 2 if align == "C" else x + width - self.PAD - size
                 pdf.text(left, top + n * self.LINE + self.LINE * 0.75, line)
             x += width

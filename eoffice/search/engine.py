@@ -29,6 +29,7 @@ from eoffice.search.text import MAX_QUERY_CHARS, MAX_QUERY_TOKENS, fold, tokens
 ORDERS = ("relevance", "date")
 URGENCY_NAMES = {"thuong": 0, "khan": 1, "thuong_khan": 2, "hoa_toc": 3}
 ISSUED = ("issued", "sent", "revoked", "replaced")
+NOT_ISSUED = tuple(s for s in OUTGOING_STATUSES if s not in ISSUED)
 MAX_PER_PAGE = 100
 # Matches are counted up to this many (and paged no further): beyond it a person narrows
 # the search, and a count over a whole body's register would cost more than the page.
@@ -184,8 +185,12 @@ def _outgoing_visible(actor: Any) -> sa.ColumnElement[bool]:
     own = [OutgoingDocument.created_by_id == actor.id]
     if actor.has_role("head") and actor.unit_id is not None:
         own.append(OutgoingDocument.unit_id == actor.unit_id)
-    drafts = sa.select(OutgoingDocument.id).where(OutgoingDocument.org_id == actor.org_id,
-                                                  sa.or_(*own))
+    # only the body's documents not issued yet: the issued ones are visible anyway, and
+    # the (org_id, status, …) index then reads a few rows instead of all the author's
+    # documents (measured at 1,000,000: 57,000 ids hashed per search → a few thousand)
+    drafts = sa.select(OutgoingDocument.id).where(
+        OutgoingDocument.org_id == actor.org_id, OutgoingDocument.status.in_(NOT_ISSUED),
+        sa.or_(*own))
     return sa.and_(where, sa.or_(SearchEntry.status.in_(ISSUED),
                                  SearchEntry.doc_id.in_(drafts)))
 
