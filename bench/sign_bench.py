@@ -30,6 +30,7 @@ import io
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -427,6 +428,7 @@ def main() -> None:
           f"on {os.cpu_count()} CPUs")
     maxrss = peak_rss_kib() / 1024
     print(f"(this benchmark process, everything loaded: {maxrss:.0f} MiB)")
+    shutil.rmtree(bench.tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
