@@ -346,6 +346,11 @@ def _apply_revocation(body: Organization, packet: edxml.EdocPacket) -> None:
         _emit(doc, None, "15", "Đã nhận thông báo thu hồi; văn bản đã được thu hồi")
         for person in _people(body.id, "clerk") + _handlers(doc):
             notify(person, "incoming.revoked", f"Văn bản bị thu hồi: {_label(doc)}", link(doc))
+        # the sao y forwarded below are revoked with their original (a local import: the
+        # tiers package builds on this one)
+        from eoffice.tiers.service import revoke_copies
+
+        revoke_copies(doc, reason=doc.closed_note)
     if not targets:
         audit.record(None, "incoming.revoke_unknown", None, org_id=body.id,
                      details={"document_id": packet.business_document_id})

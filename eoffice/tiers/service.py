@@ -237,8 +237,42 @@ def forward_copy(actor: Any, doc: IncomingDocument, *, recipients: list[str] | N
     return copy
 
 
+def revoke_copies(doc: IncomingDocument, *, reason: str) -> list[ForwardedCopy]:
+    """The issuer revoked the original (``incoming`` froze ``doc``): every sao y made of it
+    is revoked at its recipients too — one revocation packet (BussinessDocType 1, DocumentId
+    of the copy) per recipient, from the copying body — so that no commune goes on working
+    on a revoked directive. Called once per original revocation (a revoked document is not
+    revoked again), inside the transaction that stores the revocation."""
+    copies = copies_of(doc)
+    if not copies:
+        return []
+    original = _original_of(doc)
+    now = utcnow()
+    text = (reason or "").strip() or "Cơ quan ban hành văn bản gốc thu hồi văn bản"
+    for copy in copies:
+        pdf = copy_pdf(copy)
+        for recipient in copy.recipients:
+            body = db.session.get(Organization, recipient.org_id)
+            if body is None:
+                continue
+            interop.enqueue_packet(
+                packet=_packet(copy, doc, original, body, pdf, None, now,
+                               business_doc_type=1, reason=text),
+                message_type="edoc", from_code=copy.org.code or "",
+                to_codes=[recipient.org_code], document_id=copy.document_id,
+                subject=f"Thu hồi: {doc.subject}"[:500], source=("tier_copy", copy.id))
+        audit.record(None, "tiers.copy_revoked", copy, org_id=copy.org_id, details={
+            "code": copy.code, "document_id": copy.document_id, "reason": text,
+            "recipients": [r.org_code for r in copy.recipients]})
+    db.session.add(IncomingNote(document=doc, kind="system", text=(
+        "Đã thu hồi các bản sao y đã chuyển tiếp: " + ", ".join(c.code for c in copies))[:4000]))
+    db.session.flush()
+    return copies
+
+
 def _packet(copy: ForwardedCopy, doc: IncomingDocument, original: edxml.CopyOf,
-            body: Organization, pdf: bytes, actor: Any, now: datetime) -> bytes:
+            body: Organization, pdf: bytes, actor: Any, now: datetime, *,
+            business_doc_type: int = 0, reason: str = "") -> bytes:
     org = copy.org
     packet = edxml.EdocPacket(
         document_id=copy.document_id,
@@ -258,6 +292,8 @@ def _packet(copy: ForwardedCopy, doc: IncomingDocument, original: edxml.CopyOf,
             content_type="application/pdf",
             description=f"Bản sao y số {copy.code}", data=pdf),),
         staff_department="Văn thư", staff_name=getattr(actor, "full_name", "") or "",
+        business_doc_type=business_doc_type, business_doc_reason=reason,
+        business_document_id=copy.document_id if business_doc_type == 1 else "",
         copy_of=original)
     try:
         return edxml.build_edoc(packet, signer=interop.packet_signer(org.code or ""))
