@@ -40,6 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
+from lxml import etree
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -70,7 +71,7 @@ from eoffice.interop.edxml import (
     StatusPacket,
     append_trace,
     check_attachments,
-    parse_packet,
+    parse_packet_tree,
 )
 
 # Most packets or acknowledgements one getEdocs / updateStatuses call carries.
@@ -203,7 +204,7 @@ def send_packet(
             f"Cơ quan gửi {from_code} không thuộc hệ thống {system.systemid} / "
             "sender is not owned by the calling system"
         )
-    packet = _parse(body, settings)
+    packet, tree = _parse(body, settings)
     if packet.kind != kind.value:
         raise NotConformant(
             f"Gói tin là '{packet.kind}' nhưng messagetype là '{kind.value}' / "
@@ -226,7 +227,7 @@ def send_packet(
         return existing
     try:
         stored = append_trace(
-            body, settings.trace_organ_id, now, max_bytes=settings.max_packet_bytes
+            body, settings.trace_organ_id, now, max_bytes=settings.max_packet_bytes, root=tree
         )
     except EdxmlError as exc:
         raise _edxml_failure(exc) from exc
@@ -268,11 +269,12 @@ def _message_type(value: str) -> MessageType:
         ) from exc
 
 
-def _parse(body: bytes, settings: HubSettings) -> EdocPacket | StatusPacket:
+def _parse(body: bytes, settings: HubSettings) -> tuple[EdocPacket | StatusPacket, etree._Element]:
+    """The packet and its parsed tree (reused to add the hop: the bytes are parsed once)."""
     if not body:
         raise NotConformant("Gói tin rỗng / empty packet")
     try:
-        return parse_packet(body, max_bytes=settings.max_packet_bytes)
+        return parse_packet_tree(body, max_bytes=settings.max_packet_bytes)
     except EdxmlError as exc:
         raise _edxml_failure(exc) from exc
 
