@@ -449,7 +449,8 @@ def _ours(element: etree._Element) -> bool:
 def _children(parent: etree._Element | None, name: str) -> list[etree._Element]:
     if parent is None:
         return []
-    return [c for c in parent if _ours(c) and _local(c) == name]
+    # lxml's tag filter, in document order: the element in our namespace or in none
+    return list(parent.iterchildren(f"{{{NS}}}{name}", f"{{}}{name}"))
 
 
 def _child(parent: etree._Element | None, name: str) -> etree._Element | None:
@@ -460,7 +461,8 @@ def _child(parent: etree._Element | None, name: str) -> etree._Element | None:
 def _text(element: etree._Element | None) -> str:
     if element is None:
         return ""
-    return "".join(element.xpath("text()")).strip()
+    # the element's own text nodes (XPath text()): its text and the tails of its children
+    return ((element.text or "") + "".join(c.tail or "" for c in element)).strip()
 
 
 def _field(parent: etree._Element | None, name: str) -> str:
