@@ -43,7 +43,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from lxml import etree
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from eoffice.hub.auth import body_hash
 from eoffice.hub.errors import (
@@ -407,6 +407,7 @@ def list_received(
     rows = session.execute(
         select(Delivery, Packet)
         .join(Packet)
+        .options(defer(Packet.data))  # the list never needs the packets' bytes
         .where(
             Delivery.recipient_code.in_(codes),
             Delivery.status == DeliveryStatus.pending,
@@ -503,7 +504,7 @@ def update_status(
         raise InvalidFile(f"status '{status}' không hợp lệ (done|fail) / invalid status") from exc
     if new_status is DeliveryStatus.pending:
         raise InvalidFile("status phải là done hoặc fail / status must be done or fail")
-    packet = _packet_for(session, system, doc_id, include_sender=False)
+    packet = _packet_for(session, system, doc_id, include_sender=False, with_data=False)
     codes = owned_codes(session, system)
     targets = [
         d
@@ -534,7 +535,7 @@ def list_sent(
     packets = session.scalars(
         select(Packet)
         .where(Packet.from_code.in_(codes), Packet.message_type == MessageType.edoc)
-        .options(selectinload(Packet.deliveries))
+        .options(selectinload(Packet.deliveries), defer(Packet.data))
         .order_by(Packet.id.desc())
         .offset((page - 1) * page_size)
         .limit(page_size)
@@ -561,13 +562,15 @@ def list_sent(
     return result
 
 
-def _packet_for(session: Session, system: System, doc_id: str, *, include_sender: bool) -> Packet:
+def _packet_for(
+    session: Session, system: System, doc_id: str, *, include_sender: bool, with_data: bool = True
+) -> Packet:
+    """The packet the caller may see; ``with_data=False`` leaves its bytes in the database."""
     doc_id = (doc_id or "").strip()
     if not doc_id:
         raise InvalidFile("Thiếu docId / missing docId header")
-    packet = session.scalar(
-        select(Packet).where(Packet.doc_id == doc_id).options(selectinload(Packet.deliveries))
-    )
+    options = [selectinload(Packet.deliveries)] + ([] if with_data else [defer(Packet.data)])
+    packet = session.scalar(select(Packet).where(Packet.doc_id == doc_id).options(*options))
     codes = owned_codes(session, system)
     allowed = packet is not None and (
         any(d.recipient_code in codes for d in packet.deliveries)

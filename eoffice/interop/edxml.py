@@ -442,10 +442,6 @@ def _local(element: etree._Element) -> str:
     return etree.QName(element).localname
 
 
-def _ours(element: etree._Element) -> bool:
-    return isinstance(element.tag, str) and etree.QName(element).namespace in (NS, None)
-
-
 def _children(parent: etree._Element | None, name: str) -> list[etree._Element]:
     if parent is None:
         return []
