@@ -472,13 +472,27 @@ def update_statuses(
     if len(items) > MAX_BATCH:
         raise InvalidFile(f"Tối đa {MAX_BATCH} xác nhận một lần / at most {MAX_BATCH} per call")
     now = now or utcnow()
+    entries = [item for item in items if isinstance(item, dict)]
+    if len(entries) != len(items):
+        raise InvalidFile("Mỗi xác nhận là một đối tượng JSON / each item must be an object")
+    # One query for the batch's packets (with their deliveries, without their bytes) and
+    # one for the caller's bodies, instead of two per item.
+    codes = owned_codes(session, system)
+    wanted = {str(item.get("docId") or "").strip() for item in entries}
+    packets = {
+        packet.doc_id: packet
+        for packet in session.scalars(
+            select(Packet)
+            .where(Packet.doc_id.in_(wanted - {""}))
+            .options(selectinload(Packet.deliveries), defer(Packet.data))
+        )
+    }
     results: list[dict[str, object]] = []
-    for item in items:
-        if not isinstance(item, dict):
-            raise InvalidFile("Mỗi xác nhận là một đối tượng JSON / each item must be an object")
+    for item in entries:
         doc_id, status, to = (str(item.get(k) or "") for k in ("docId", "status", "to"))
         try:
-            count = update_status(session, system, doc_id, status, to=to or None, now=now)
+            count = update_status(session, system, doc_id, status, to=to or None, now=now,
+                                  _found=(packets.get(doc_id.strip()), codes))
         except (InvalidFile, RecipientNotFound) as exc:
             results.append({"docId": doc_id, "to": to, "updated": 0,
                             "ErrorCode": exc.code, "ErrorDesc": exc.desc})
@@ -495,8 +509,13 @@ def update_status(
     *,
     to: str | None = None,
     now: datetime | None = None,
+    _found: tuple[Packet | None, set[str]] | None = None,
 ) -> int:
-    """Acknowledge (``done`` or ``fail``) the caller's deliveries of a packet; return how many."""
+    """Acknowledge (``done`` or ``fail``) the caller's deliveries of a packet; return how many.
+
+    ``_found`` (``update_statuses`` only): the packet already loaded (None if unknown) and
+    the caller's body codes; the same checks apply to it.
+    """
     now = now or utcnow()
     try:
         new_status = DeliveryStatus((status or "").strip().lower())
@@ -504,8 +523,15 @@ def update_status(
         raise InvalidFile(f"status '{status}' không hợp lệ (done|fail) / invalid status") from exc
     if new_status is DeliveryStatus.pending:
         raise InvalidFile("status phải là done hoặc fail / status must be done or fail")
-    packet = _packet_for(session, system, doc_id, include_sender=False, with_data=False)
-    codes = owned_codes(session, system)
+    if _found is None:
+        packet = _packet_for(session, system, doc_id, include_sender=False, with_data=False)
+        codes = owned_codes(session, system)
+    else:
+        packet, codes = _found
+        if not (doc_id or "").strip():
+            raise InvalidFile("Thiếu docId / missing docId header")
+        _require_visible(packet, codes, doc_id.strip(), include_sender=False)
+        assert packet is not None
     targets = [
         d
         for d in packet.deliveries
@@ -571,7 +597,14 @@ def _packet_for(
         raise InvalidFile("Thiếu docId / missing docId header")
     options = [selectinload(Packet.deliveries)] + ([] if with_data else [defer(Packet.data)])
     packet = session.scalar(select(Packet).where(Packet.doc_id == doc_id).options(*options))
-    codes = owned_codes(session, system)
+    _require_visible(packet, owned_codes(session, system), doc_id, include_sender=include_sender)
+    assert packet is not None
+    return packet
+
+
+def _require_visible(
+    packet: Packet | None, codes: set[str], doc_id: str, *, include_sender: bool
+) -> None:
     allowed = packet is not None and (
         any(d.recipient_code in codes for d in packet.deliveries)
         or (include_sender and packet.from_code in codes)
@@ -581,7 +614,6 @@ def _packet_for(
         raise RecipientNotFound(
             f"Không tìm thấy gói tin {doc_id} cho hệ thống này / no such packet for this system"
         )
-    return packet
 
 
 # --- retention, traffic ------------------------------------------------------------------
