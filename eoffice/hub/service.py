@@ -40,9 +40,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
+from lxml import etree
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from eoffice.hub.auth import body_hash
 from eoffice.hub.errors import (
@@ -70,7 +71,7 @@ from eoffice.interop.edxml import (
     StatusPacket,
     append_trace,
     check_attachments,
-    parse_packet,
+    parse_packet_tree,
 )
 
 # Most packets or acknowledgements one getEdocs / updateStatuses call carries.
@@ -203,7 +204,7 @@ def send_packet(
             f"Cơ quan gửi {from_code} không thuộc hệ thống {system.systemid} / "
             "sender is not owned by the calling system"
         )
-    packet = _parse(body, settings)
+    packet, tree = _parse(body, settings)
     if packet.kind != kind.value:
         raise NotConformant(
             f"Gói tin là '{packet.kind}' nhưng messagetype là '{kind.value}' / "
@@ -226,7 +227,7 @@ def send_packet(
         return existing
     try:
         stored = append_trace(
-            body, settings.trace_organ_id, now, max_bytes=settings.max_packet_bytes
+            body, settings.trace_organ_id, now, max_bytes=settings.max_packet_bytes, root=tree
         )
     except EdxmlError as exc:
         raise _edxml_failure(exc) from exc
@@ -268,11 +269,12 @@ def _message_type(value: str) -> MessageType:
         ) from exc
 
 
-def _parse(body: bytes, settings: HubSettings) -> EdocPacket | StatusPacket:
+def _parse(body: bytes, settings: HubSettings) -> tuple[EdocPacket | StatusPacket, etree._Element]:
+    """The packet and its parsed tree (reused to add the hop: the bytes are parsed once)."""
     if not body:
         raise NotConformant("Gói tin rỗng / empty packet")
     try:
-        return parse_packet(body, max_bytes=settings.max_packet_bytes)
+        return parse_packet_tree(body, max_bytes=settings.max_packet_bytes)
     except EdxmlError as exc:
         raise _edxml_failure(exc) from exc
 
@@ -405,6 +407,7 @@ def list_received(
     rows = session.execute(
         select(Delivery, Packet)
         .join(Packet)
+        .options(defer(Packet.data))  # the list never needs the packets' bytes
         .where(
             Delivery.recipient_code.in_(codes),
             Delivery.status == DeliveryStatus.pending,
@@ -469,13 +472,27 @@ def update_statuses(
     if len(items) > MAX_BATCH:
         raise InvalidFile(f"Tối đa {MAX_BATCH} xác nhận một lần / at most {MAX_BATCH} per call")
     now = now or utcnow()
+    entries = [item for item in items if isinstance(item, dict)]
+    if len(entries) != len(items):
+        raise InvalidFile("Mỗi xác nhận là một đối tượng JSON / each item must be an object")
+    # One query for the batch's packets (with their deliveries, without their bytes) and
+    # one for the caller's bodies, instead of two per item.
+    codes = owned_codes(session, system)
+    wanted = {str(item.get("docId") or "").strip() for item in entries}
+    packets = {
+        packet.doc_id: packet
+        for packet in session.scalars(
+            select(Packet)
+            .where(Packet.doc_id.in_(wanted - {""}))
+            .options(selectinload(Packet.deliveries), defer(Packet.data))
+        )
+    }
     results: list[dict[str, object]] = []
-    for item in items:
-        if not isinstance(item, dict):
-            raise InvalidFile("Mỗi xác nhận là một đối tượng JSON / each item must be an object")
+    for item in entries:
         doc_id, status, to = (str(item.get(k) or "") for k in ("docId", "status", "to"))
         try:
-            count = update_status(session, system, doc_id, status, to=to or None, now=now)
+            count = update_status(session, system, doc_id, status, to=to or None, now=now,
+                                  _found=(packets.get(doc_id.strip()), codes))
         except (InvalidFile, RecipientNotFound) as exc:
             results.append({"docId": doc_id, "to": to, "updated": 0,
                             "ErrorCode": exc.code, "ErrorDesc": exc.desc})
@@ -492,8 +509,13 @@ def update_status(
     *,
     to: str | None = None,
     now: datetime | None = None,
+    _found: tuple[Packet | None, set[str]] | None = None,
 ) -> int:
-    """Acknowledge (``done`` or ``fail``) the caller's deliveries of a packet; return how many."""
+    """Acknowledge (``done`` or ``fail``) the caller's deliveries of a packet; return how many.
+
+    ``_found`` (``update_statuses`` only): the packet already loaded (None if unknown) and
+    the caller's body codes; the same checks apply to it.
+    """
     now = now or utcnow()
     try:
         new_status = DeliveryStatus((status or "").strip().lower())
@@ -501,8 +523,15 @@ def update_status(
         raise InvalidFile(f"status '{status}' không hợp lệ (done|fail) / invalid status") from exc
     if new_status is DeliveryStatus.pending:
         raise InvalidFile("status phải là done hoặc fail / status must be done or fail")
-    packet = _packet_for(session, system, doc_id, include_sender=False)
-    codes = owned_codes(session, system)
+    if _found is None:
+        packet = _packet_for(session, system, doc_id, include_sender=False, with_data=False)
+        codes = owned_codes(session, system)
+    else:
+        packet, codes = _found
+        if not (doc_id or "").strip():
+            raise InvalidFile("Thiếu docId / missing docId header")
+        _require_visible(packet, codes, doc_id.strip(), include_sender=False)
+        assert packet is not None
     targets = [
         d
         for d in packet.deliveries
@@ -532,7 +561,7 @@ def list_sent(
     packets = session.scalars(
         select(Packet)
         .where(Packet.from_code.in_(codes), Packet.message_type == MessageType.edoc)
-        .options(selectinload(Packet.deliveries))
+        .options(selectinload(Packet.deliveries), defer(Packet.data))
         .order_by(Packet.id.desc())
         .offset((page - 1) * page_size)
         .limit(page_size)
@@ -559,14 +588,23 @@ def list_sent(
     return result
 
 
-def _packet_for(session: Session, system: System, doc_id: str, *, include_sender: bool) -> Packet:
+def _packet_for(
+    session: Session, system: System, doc_id: str, *, include_sender: bool, with_data: bool = True
+) -> Packet:
+    """The packet the caller may see; ``with_data=False`` leaves its bytes in the database."""
     doc_id = (doc_id or "").strip()
     if not doc_id:
         raise InvalidFile("Thiếu docId / missing docId header")
-    packet = session.scalar(
-        select(Packet).where(Packet.doc_id == doc_id).options(selectinload(Packet.deliveries))
-    )
-    codes = owned_codes(session, system)
+    options = [selectinload(Packet.deliveries)] + ([] if with_data else [defer(Packet.data)])
+    packet = session.scalar(select(Packet).where(Packet.doc_id == doc_id).options(*options))
+    _require_visible(packet, owned_codes(session, system), doc_id, include_sender=include_sender)
+    assert packet is not None
+    return packet
+
+
+def _require_visible(
+    packet: Packet | None, codes: set[str], doc_id: str, *, include_sender: bool
+) -> None:
     allowed = packet is not None and (
         any(d.recipient_code in codes for d in packet.deliveries)
         or (include_sender and packet.from_code in codes)
@@ -576,7 +614,6 @@ def _packet_for(session: Session, system: System, doc_id: str, *, include_sender
         raise RecipientNotFound(
             f"Không tìm thấy gói tin {doc_id} cho hệ thống này / no such packet for this system"
         )
-    return packet
 
 
 # --- retention, traffic ------------------------------------------------------------------

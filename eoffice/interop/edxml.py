@@ -442,14 +442,11 @@ def _local(element: etree._Element) -> str:
     return etree.QName(element).localname
 
 
-def _ours(element: etree._Element) -> bool:
-    return isinstance(element.tag, str) and etree.QName(element).namespace in (NS, None)
-
-
 def _children(parent: etree._Element | None, name: str) -> list[etree._Element]:
     if parent is None:
         return []
-    return [c for c in parent if _ours(c) and _local(c) == name]
+    # lxml's tag filter, in document order: the element in our namespace or in none
+    return list(parent.iterchildren(f"{{{NS}}}{name}", f"{{}}{name}"))
 
 
 def _child(parent: etree._Element | None, name: str) -> etree._Element | None:
@@ -460,7 +457,8 @@ def _child(parent: etree._Element | None, name: str) -> etree._Element | None:
 def _text(element: etree._Element | None) -> str:
     if element is None:
         return ""
-    return "".join(element.xpath("text()")).strip()
+    # the element's own text nodes (XPath text()): its text and the tails of its children
+    return ((element.text or "") + "".join(c.tail or "" for c in element)).strip()
 
 
 def _field(parent: etree._Element | None, name: str) -> str:
@@ -586,6 +584,19 @@ def _parse_status(message: etree._Element, trace_list: etree._Element | None) ->
     )
 
 
+def _decode_base64(text: str) -> bytes:
+    """Strict base64 that tolerates line breaks and indentation (checked as strictly).
+
+    Our builder writes one unbroken line, so the common case decodes at once; only a
+    payload that fails is stripped of whitespace (any Unicode whitespace, as ``\\s`` did)
+    and decoded again, still refusing every other character.
+    """
+    try:
+        return base64.b64decode(text, validate=True)
+    except (ValueError, binascii.Error):
+        return base64.b64decode("".join(text.split()), validate=True)
+
+
 def _attachments(root: etree._Element, envelope: etree._Element) -> tuple[Attachment, ...]:
     manifest = _child(_child(envelope, "edXMLBody"), "edXMLManifest")
     references = {_field(ref, "ContentId"): ref for ref in _children(manifest, "Reference")}
@@ -597,9 +608,8 @@ def _attachments(root: etree._Element, envelope: etree._Element) -> tuple[Attach
             ref = references.get(content_id)
             name = _field(item, "AttachmentName") or _field(ref, "AttachmentName")
             label = name or content_id or "?"
-            payload = re.sub(r"\s+", "", _field(item, "ContentTransferEncoded"))
             try:
-                data = base64.b64decode(payload, validate=True)
+                data = _decode_base64(_field(item, "ContentTransferEncoded"))
             except (ValueError, binascii.Error) as exc:
                 raise _nonconformant(
                     f"tệp đính kèm «{label}» không được mã hóa base64 hợp lệ",
@@ -771,11 +781,22 @@ def parse_packet(
     data: bytes, *, max_bytes: int = DEFAULT_MAX_PACKET_BYTES
 ) -> EdocPacket | StatusPacket:
     """Read a document or status packet; raise EdxmlError (22, or 10 if too large)."""
+    return parse_packet_tree(data, max_bytes=max_bytes)[0]
+
+
+def parse_packet_tree(
+    data: bytes, *, max_bytes: int = DEFAULT_MAX_PACKET_BYTES
+) -> tuple[EdocPacket | StatusPacket, etree._Element]:
+    """``parse_packet`` that also returns the parsed tree (left unchanged).
+
+    Callers that go on to check the XML signature (``verify_packet_signature(root=...)``)
+    or add a hop (``append_trace(root=...)``) pass it on instead of parsing the bytes again.
+    """
     root = _parse_xml(data, max_bytes)
     envelope, _header, message, trace_list = _envelope_parts(root)
     if _child(message, "StatusCode") is not None:
-        return _parse_status(message, trace_list)
-    return _parse_edoc(root, envelope, message, trace_list)
+        return _parse_status(message, trace_list), root
+    return _parse_edoc(root, envelope, message, trace_list), root
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1028,14 +1049,22 @@ def build_status(packet: StatusPacket, *, signer: PacketSigner | None = None) ->
 
 
 def append_trace(
-    data: bytes, organ_id: str, when: datetime, *, max_bytes: int = DEFAULT_MAX_PACKET_BYTES
+    data: bytes,
+    organ_id: str,
+    when: datetime,
+    *,
+    max_bytes: int = DEFAULT_MAX_PACKET_BYTES,
+    root: etree._Element | None = None,
 ) -> bytes:
     """Add a hop to ``TraceHeaderList``; the sender's XML signature stays verifiable.
 
     A packet that has no ``TraceHeaderList`` gets one; if such a packet was signed, the new
-    list is a change the signature reports (our builder always writes the list).
+    list is a change the signature reports (our builder always writes the list). ``root``,
+    the tree ``parse_packet_tree`` made of ``data``, saves parsing again; the hop is added
+    to it in place.
     """
-    root = _parse_xml(data, max_bytes)
+    if root is None:
+        root = _parse_xml(data, max_bytes)
     _envelope, header, message, trace_list = _envelope_parts(root)
     if trace_list is None:
         trace_list = etree.Element(f"{{{NS}}}TraceHeaderList")
@@ -1057,9 +1086,15 @@ def verify_packet_signature(
     *,
     at: datetime | None = None,
     max_bytes: int = DEFAULT_MAX_PACKET_BYTES,
+    root: etree._Element | None = None,
 ) -> SignatureCheck:
-    """Verify the packet's XMLDSig signature against the trust roots (PEM)."""
-    root = _parse_xml(data, max_bytes)
+    """Verify the packet's XMLDSig signature against the trust roots (PEM).
+
+    ``root``, the tree ``parse_packet_tree`` made of ``data``, saves parsing again (it is
+    not modified: the digest is computed on a copy).
+    """
+    if root is None:
+        root = _parse_xml(data, max_bytes)
     _envelope, header, _message, _trace = _envelope_parts(root)
     signatures = [el for el in root.iter(f"{{{DS_NS}}}Signature")]
     if not signatures:

@@ -512,13 +512,13 @@ def _prepare(raw: bytes) -> _Prepared:
     no database lock (the audit chain's head is locked from the first audit record on).
     """
     try:
-        packet = edxml.parse_packet(raw)
+        packet, tree = edxml.parse_packet_tree(raw)
     except edxml.EdxmlError as exc:
         return _Prepared(None, exc, None)
     from eoffice.documents.keys import trust_roots, verify_pdf
 
     roots = list(current_app.config.get("EDXML_TRUST_ROOTS") or []) + list(trust_roots())
-    check = edxml.verify_packet_signature(raw, roots)
+    check = edxml.verify_packet_signature(raw, roots, root=tree)
     if isinstance(packet, edxml.EdocPacket) and current_app.config.get(
             "INCOMING_VERIFY_ON_ARRIVAL"):
         for attachment in packet.attachments:
