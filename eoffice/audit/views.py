@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
@@ -11,12 +10,12 @@ from flask_login import current_user, login_required
 
 from eoffice.audit.forms import AuditFilterForm
 from eoffice.audit.models import AuditEvent
+from eoffice.core.clock import VN
 from eoffice.core.permissions import require
 from eoffice.extensions import db
 from eoffice.orgs import queries as org_queries
 
 bp = Blueprint("audit", __name__)
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @bp.get("/admin/audit", endpoint="index")

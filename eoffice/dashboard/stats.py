@@ -34,14 +34,13 @@ number of statements does not depend on the number of bodies or documents. The i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from eoffice.core.db import utcnow
+from eoffice.core.clock import day_bounds, today
 from eoffice.core.errors import BadRequest, NotFound
 from eoffice.core.permissions import require
 from eoffice.dashboard import policy as _policy  # noqa: F401  (declares stats.view)
@@ -49,8 +48,6 @@ from eoffice.extensions import db
 from eoffice.incoming.models import IncomingDocument
 from eoffice.orgs.models import Organization
 from eoffice.outgoing.models import OutgoingDocument
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 FIGURES = ("received", "received_electronic", "received_paper",
            "resolved", "resolved_early", "resolved_on_time", "resolved_late",
@@ -76,11 +73,6 @@ WITHDRAWN = ("revoked", "withdrawn", "replaced")
 MAX_PERIOD_DAYS = 366 * 50
 
 
-def today() -> date:
-    """Today in Vietnam."""
-    return utcnow().astimezone(VN).date()
-
-
 @dataclass(frozen=True)
 class Period:
     """A reporting period, local dates, both ends included."""
@@ -91,9 +83,7 @@ class Period:
     @property
     def bounds(self) -> tuple[datetime, datetime]:
         """The UTC instants ``[start 00:00 VN, end + 1 day 00:00 VN)``."""
-        begin = datetime.combine(self.start, time.min, VN).astimezone(UTC)
-        stop = datetime.combine(self.end + timedelta(days=1), time.min, VN).astimezone(UTC)
-        return begin, stop
+        return day_bounds(self.start, self.end)
 
 
 def _parse_day(text: str, field: str) -> date:

@@ -27,13 +27,13 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 
 from eoffice.audit import service as audit
 from eoffice.auth.models import User, UserRole
+from eoffice.core.clock import VN, today  # (deadlines and số đến years are local dates)
 from eoffice.core.db import utcnow
 from eoffice.core.errors import (
     Conflict,
@@ -67,7 +67,6 @@ from eoffice.notifications.service import notify
 from eoffice.orgs.models import Organization
 from eoffice.search.service import queue_extraction
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_SCAN_BYTES = 50 * 1024 * 1024
 #: Assigning work to a person or unit of another body.
 NOT_OWN_BODY = "%(name)s không thuộc %(org)s: chỉ giao cho người, đơn vị của cơ quan mình."
@@ -106,11 +105,6 @@ def _transition(doc: IncomingDocument, action: str) -> None:
                                 details={"status": doc.status, "action": action})
     if target is not None:
         doc.status = target
-
-
-def today(now: datetime | None = None) -> date:
-    """The date in Vietnam (deadlines and số đến years are local dates)."""
-    return (now or utcnow()).astimezone(VN).date()
 
 
 def link(doc: IncomingDocument) -> str:

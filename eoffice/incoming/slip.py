@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from eoffice.core.clock import VN
 from eoffice.incoming.models import PRIORITY_NAMES, ROLE_NAMES, TIMELINESS_NAMES, IncomingDocument
 
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _day(value: object) -> str:

@@ -35,12 +35,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from eoffice.audit import service as audit
+from eoffice.core.clock import today
 from eoffice.core.db import Base, TimestampMixin, utcnow
 from eoffice.core.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from eoffice.core.permissions import require, rule
@@ -52,7 +52,6 @@ from eoffice.orgs.queries import subtree_ids
 KINDS = ("rule", "static")
 KIND_NAMES = {"rule": "Theo quy tắc (tự cập nhật theo cây cơ quan)",
               "static": "Danh sách cố định"}
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,58}[a-z0-9]")
 
 
@@ -180,11 +179,6 @@ class Resolution:
         return [o.code for o in self.orgs if o.code]
 
 
-def _today() -> date:
-    """The date in Vietnam (bodies' validity dates are local dates)."""
-    return utcnow().astimezone(VN).date()
-
-
 def successors_on(org: Organization, day: date, _depth: int = 0) -> list[Organization]:
     """The active bodies continuing ``org`` on ``day`` (following merges and renames)."""
     if _depth > 20:
@@ -214,7 +208,7 @@ def _matches(group: RecipientGroup, org: Organization) -> bool:
 def resolve_group(group: RecipientGroup, *, on: date | None = None,
                   exclude: Organization | None = None) -> Resolution:
     """The bodies ``group`` stands for on ``on`` (today), without ``exclude``, by code."""
-    day = on or _today()
+    day = on or today()
     result = Resolution(group=group, day=day)
     found: list[Organization] = []
     if group.kind == "rule":

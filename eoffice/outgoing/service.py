@@ -24,7 +24,6 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -32,6 +31,7 @@ from flask import current_app
 import signing
 from eoffice.audit import service as audit
 from eoffice.auth.models import User
+from eoffice.core.clock import VN
 from eoffice.core.db import utcnow
 from eoffice.core.errors import (
     Conflict,
@@ -71,7 +71,6 @@ from eoffice.outgoing.models import (
 from eoffice.search.service import queue_extraction
 from signing import errors as signing_errors
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PRIORITY = {"": 0, "khan": 1, "thuong_khan": 2, "hoa_toc": 3}
 URGENCY_LABELS = {"": "Thường", "khan": "Khẩn", "thuong_khan": "Thượng khẩn", "hoa_toc": "Hỏa tốc"}
 CONFIDENTIALITY_LABELS = {"": "Thường", "mat": "Mật", "toi_mat": "Tối mật",

@@ -38,15 +38,15 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from eoffice.audit import service as audit
 from eoffice.auth.models import User
+from eoffice.core.clock import VN, day_bounds, today  # noqa: F401  (today: the views use it)
 from eoffice.core.errors import BadRequest
 from eoffice.core.permissions import require
 from eoffice.documents.models import Register
@@ -62,7 +62,6 @@ from eoffice.orgs.models import Organization
 from eoffice.outgoing.models import OutgoingDocument, OutgoingEvent, OutgoingRegisterEntry
 from eoffice.reports import policy as _policy  # noqa: F401  (declares the reports.* rules)
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_DAYS = 366
 MAX_ROWS = 50_000
 MIN_YEAR, MAX_YEAR = 1900, 2999  # beyond these a date is a typing error (and overflows)
@@ -205,18 +204,6 @@ def parse_request(actor: Any, *, kind: Any, org: Any, start: Any, end: Any,
 
 # ---------------------------------------------------------------------------------------
 # helpers
-
-
-def today(now: datetime | None = None) -> date:
-    """The date in Vietnam."""
-    return (now or datetime.now(UTC)).astimezone(VN).date()
-
-
-def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00, end+1 00:00) in Vietnam, as UTC instants."""
-    low = datetime.combine(start, time(0), VN).astimezone(UTC)
-    high = datetime.combine(end + timedelta(days=1), time(0), VN).astimezone(UTC)
-    return low, high
 
 
 def _day(value: Any) -> str:
@@ -516,7 +503,7 @@ def incoming_handling(org: Organization, start: date, end: date, as_of: date) ->
             .where(a.document_id == doc.id, a.role == "lead", a.parent_id.is_(None),
                    a.active.is_(True))
             .order_by(a.id).limit(1).correlate(doc).scalar_subquery())
-    low, high = _utc_bounds(start, end)
+    low, high = day_bounds(start, end)
     inner = (sa.select(sa.func.coalesce(lead, sa.literal(NO_LEAD)).label("label"),
                        doc.id, doc.source, doc.status, doc.timeliness, doc.deadline)
              .where(doc.org_id == org.id, doc.received_at >= low, doc.received_at < high)
@@ -571,7 +558,7 @@ def outgoing_handling(org: Organization, start: date, end: date, as_of: date) ->
     doc = OutgoingDocument
     unit = aliased(Organization)
     label = sa.func.coalesce(unit.name, sa.literal(NO_UNIT))
-    low, high = _utc_bounds(start, end)
+    low, high = day_bounds(start, end)
     issued = doc.status.in_(ISSUED)
     stmt = (sa.select(
         label.label("label"), sa.func.count(doc.id),

@@ -48,12 +48,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 import signing
 from eoffice.audit import service as audit
+from eoffice.core.clock import today
 from eoffice.core.db import utcnow
 from eoffice.core.errors import (
     Conflict,
@@ -76,7 +76,6 @@ from eoffice.tiers.models import COPY_NOTATIONS, ForwardedCopy, ForwardedCopyRec
 from signing import errors as signing_errors
 from signing.copy import make_copy_base
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 COPY_FORM = "SAO Y"
 REGISTERED = ("accepted", "assigned", "processing", "completed")
 CONFIDENTIAL_REFUSAL = ("Văn bản mật không được sao y và gửi qua hệ thống (QĐ 28/2018/QĐ-TTg "
@@ -197,7 +196,7 @@ def forward_copy(actor: Any, doc: IncomingDocument, *, recipients: list[str] | N
     org = doc.org
     targets = _targets(org, recipients, all_below)
     now = utcnow()
-    day = now.astimezone(VN).date()
+    day = today(now)
     register = numbering.register_for(org, "copy")
     number = numbering.next_number(register, day)
     number_text = numbering.format_number(number)
