@@ -123,3 +123,14 @@ def pdfsig(workdir: Path, root_pem: bytes, files: dict[str, bytes]) -> dict[str,
         out[name] = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(workdir / name)],
                                    capture_output=True, text=True, timeout=60, check=False).stdout
     return out
+
+
+def plain_pdf(text: str = "Chi thi so 05 ve cai cach hanh chinh") -> bytes:
+    """An unsigned one-page PDF."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text=text)
+    return bytes(pdf.output())

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from fpdf import FPDF
+from helpers import plain_pdf
 
 from eoffice.core.db import utcnow
 from eoffice.core.uow import unit_of_work
@@ -18,15 +18,6 @@ from eoffice.interop import edxml
 
 SENDER = "000.00.00.G22"
 _numbers = itertools.count(1)
-
-
-def plain_pdf(text: str = "Cong van ve cai cach hanh chinh") -> bytes:
-    """An unsigned one-page PDF."""
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text=text)
-    return bytes(pdf.output())
 
 
 @dataclass

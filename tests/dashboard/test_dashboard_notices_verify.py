@@ -6,8 +6,7 @@ import io
 
 import pytest
 import sqlalchemy as sa
-from dashboard_helpers import plain_pdf
-from helpers import csrf_from
+from helpers import csrf_from, plain_pdf
 
 import signing
 from eoffice.core.uow import unit_of_work

@@ -8,18 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fpdf import FPDF
+from helpers import plain_pdf
 
 from eoffice.core.uow import unit_of_work
 from eoffice.incoming import service
-
-
-def plain_pdf() -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="Cong van ve viec to chuc hoi nghi")
-    return bytes(pdf.output())
 
 
 @dataclass

@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from incoming_helpers import PROVINCE, RACHGIA, VPCP, WARD, World, plain_pdf
+from helpers import plain_pdf
+from incoming_helpers import PROVINCE, RACHGIA, VPCP, WARD, World
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.wrappers import Response
 

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from fpdf import FPDF
 
 from eoffice.core.uow import unit_of_work
 from eoffice.extensions import db
@@ -19,15 +18,6 @@ from eoffice.interop.hub_client import HubClient
 from eoffice.interop.models import OutboxMessage
 
 PROVINCE, RACHGIA, WARD, VPCP = "000.00.00.H33", "000.00.30.H33", "000.21.30.H33", "000.00.00.G22"
-
-
-def plain_pdf(text: str = "Chi thi so 05 ve cai cach hanh chinh") -> bytes:
-    """An unsigned one-page PDF."""
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text=text)
-    return bytes(pdf.output())
 
 
 @dataclass

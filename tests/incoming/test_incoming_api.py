@@ -7,7 +7,8 @@ import json
 from datetime import timedelta
 
 import pytest
-from incoming_helpers import RACHGIA, make_packet, plain_pdf, pump, receive, tamper
+from helpers import plain_pdf
+from incoming_helpers import RACHGIA, make_packet, pump, receive, tamper
 
 from eoffice.incoming import service
 from eoffice.interop import service as interop

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from helpers import need_service
+from helpers import need_service, plain_pdf
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
@@ -99,7 +99,7 @@ def test_province_to_city_with_a_real_worker(scratch_database_url, tmp_path):
             for role in ("clerk", "leader", "specialist"):
                 auth_service.create_user(SYSTEM, username=f"{role}.rg", password="mat-khau-123",
                                          full_name=f"Người {role}", org=city, roles=[role])
-            pdf = signing.sign_pdf(_pdf(), keys.load_body_key(province), signing.SignOptions(
+            pdf = signing.sign_pdf(plain_pdf(), keys.load_body_key(province), signing.SignOptions(
                 field_name="Seal", level=signing.PadesLevel.B_T, timestamps=keys.timestamps(),
                 revocation=keys.revocation())).pdf
             document_ids = []
@@ -184,13 +184,3 @@ def test_province_to_city_with_a_real_worker(scratch_database_url, tmp_path):
 
 def _user(role: str) -> User:
     return db.session.execute(sa.select(User).where(User.username == f"{role}.rg")).scalar_one()
-
-
-def _pdf() -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="Chi thi")
-    return bytes(pdf.output())

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from helpers import plain_pdf
 from incoming_helpers import (
     RACHGIA,
     WARD,
     make_packet,
-    plain_pdf,
     pump,
     receive,
     sent_statuses,

@@ -8,8 +8,8 @@ import subprocess
 from datetime import timedelta
 
 import pytest
-from helpers import csrf_from
-from incoming_helpers import make_packet, plain_pdf, receive, sent_statuses, tamper
+from helpers import csrf_from, plain_pdf
+from incoming_helpers import make_packet, receive, sent_statuses, tamper
 
 from eoffice.core.uow import unit_of_work
 from eoffice.incoming import service

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from fpdf import FPDF
-from helpers import need_service
+from helpers import need_service, plain_pdf
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
@@ -39,14 +38,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SENDER = "000.00.00.H33"
 RECEIVERS = [f"000.00.{30 + i:02d}.H33" for i in range(20)]
 PACKETS_PER_BODY = 10
-
-
-def _pdf() -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="Chi thi")
-    return bytes(pdf.output())
 
 
 def _app(instance: Path, url: str, hub_url: str, creds: tuple[str, str]):
@@ -104,7 +95,7 @@ def test_two_hundred_packets_through_a_failing_hub(scratch_database_url, tmp_pat
 
     document_ids = []
     with sender.app_context(), unit_of_work():
-        pdf = _pdf()
+        pdf = plain_pdf()
         for i, to in enumerate(RECEIVERS * PACKETS_PER_BODY):
             number = f"{i + 1:03d}"
             packet = edxml.build_edoc(edxml.EdocPacket(

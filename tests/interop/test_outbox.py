@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 import sqlalchemy as sa
-from fpdf import FPDF
+from helpers import plain_pdf
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.wrappers import Response
 
@@ -25,14 +25,6 @@ from eoffice.orgs.service import get_org_by_code
 PROVINCE, RACHGIA, VPCP = "000.00.00.H33", "000.00.30.H33", "000.00.00.G22"
 
 
-def _pdf() -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="Chi thi so 05")
-    return bytes(pdf.output())
-
-
 def make_edoc(sender: str, to: list[str], number: str = "05", subject: str = "Chỉ thị") -> bytes:
     issued = date(2026, 11, 26)
     return edxml.build_edoc(edxml.EdocPacket(
@@ -43,7 +35,7 @@ def make_edoc(sender: str, to: list[str], number: str = "05", subject: str = "Ch
         promulgation_date=issued, type_name="Chỉ thị",
         attachments=(edxml.Attachment(content_id="1", name="ct.pdf",
                                       content_type="application/pdf", description="",
-                                      data=_pdf()),),
+                                      data=plain_pdf()),),
     ))
 
 

@@ -9,8 +9,7 @@ from datetime import date
 import httpx
 import pytest
 import sqlalchemy as sa
-from fpdf import FPDF
-from helpers import make_scratch_app
+from helpers import make_scratch_app, plain_pdf
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.wrappers import Response
 
@@ -28,14 +27,6 @@ from eoffice.orgs import service as org_service
 PROVINCE, VPCP = "000.00.00.H33", "000.00.00.G22"
 
 
-def _pdf() -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="Cong van")
-    return bytes(pdf.output())
-
-
 def _edoc(number: str, sender: str = VPCP, to: str = PROVINCE) -> bytes:
     issued = date(2026, 11, 26)
     return edxml.build_edoc(edxml.EdocPacket(
@@ -46,7 +37,7 @@ def _edoc(number: str, sender: str = VPCP, to: str = PROVINCE) -> bytes:
         promulgation_date=issued, type_name="Công văn",
         attachments=(edxml.Attachment(content_id="1", name="cv.pdf",
                                       content_type="application/pdf", description="",
-                                      data=_pdf()),)))
+                                      data=plain_pdf()),)))
 
 
 @pytest.fixture
@@ -238,7 +229,7 @@ def test_report_cache_validates_each_pdf_once(app, monkeypatch):
         return real(data, settings)
 
     monkeypatch.setattr(signing, "validate_pdf", counting)
-    pdf = _pdf()
+    pdf = plain_pdf()
     junk = b"not a pdf"
     with keys.report_cache():
         first = keys.verify_pdf(pdf)
