@@ -204,3 +204,34 @@ def api_token(client: Any) -> Callable[[str, str], str]:
         return response.get_json()["token"]
 
     return do
+
+
+@pytest.fixture
+def demo_hub(app: Any, db_session: Any, tmp_path: Any) -> Iterator[None]:
+    """The demo province (seeded in this test's transaction) and a hub of this test's own,
+    reached over WSGI, whose directory lists every demo body."""
+    import httpx
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+    from werkzeug.wrappers import Response
+
+    from eoffice.core.uow import unit_of_work
+    from eoffice.demo import seed_demo
+    from eoffice.hub import create_hub_app
+    from eoffice.interop.demo import prepare_demo_hub
+
+    with unit_of_work():
+        seed_demo(force=True)
+    saved = dict(app.config)
+    saved_instance = app.instance_path
+    app.config["HUB_DATABASE_URL"] = f"sqlite:///{tmp_path / 'hub.db'}"
+    app.instance_path = str(tmp_path)  # credentials file of this test's hub
+    prepare_demo_hub(app)
+    hub_app = create_hub_app({"HUB_DATABASE_URL": app.config["HUB_DATABASE_URL"]})
+    app.extensions["hub_transport"] = httpx.WSGITransport(
+        app=DispatcherMiddleware(Response(status=404), {"/hub": hub_app}))
+    yield
+    app.extensions.pop("hub_transport")
+    app.instance_path = saved_instance
+    app.config.clear()
+    app.config.update(saved)
+    hub_app.extensions["hub"].engine.dispose()

@@ -10,21 +10,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
 import pytest
 import sqlalchemy as sa
-from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.wrappers import Response
 
 from eoffice.auth.service import find_user
 from eoffice.core.db import utcnow
 from eoffice.core.uow import unit_of_work
-from eoffice.demo import DISTRICTS, seed_demo
-from eoffice.hub import create_hub_app
+from eoffice.demo import DISTRICTS
 from eoffice.incoming import service as incoming
 from eoffice.incoming.models import IncomingDocument
 from eoffice.interop import service as interop
-from eoffice.interop.demo import prepare_demo_hub
 from eoffice.interop.models import StatusEvent
 from eoffice.outgoing import service as outgoing
 
@@ -32,26 +27,6 @@ pytestmark = pytest.mark.slow
 PROVINCE = "000.00.00.H33"
 RACH_GIA = "000.00.30.H33"
 DISTRICT_CODES = [f"000.00.{30 + i:02d}.H33" for i in range(len(DISTRICTS))]
-
-
-@pytest.fixture
-def demo(app, db_session, tmp_path):
-    with unit_of_work():
-        seed_demo(force=True)
-    saved = dict(app.config)
-    app.config["HUB_DATABASE_URL"] = f"sqlite:///{tmp_path / 'hub.db'}"
-    app.config["INSTANCE_PATH_SAVED"] = app.instance_path
-    app.instance_path = str(tmp_path)  # credentials file of this test's hub
-    prepare_demo_hub(app)
-    hub_app = create_hub_app({"HUB_DATABASE_URL": app.config["HUB_DATABASE_URL"]})
-    app.extensions["hub_transport"] = httpx.WSGITransport(
-        app=DispatcherMiddleware(Response(status=404), {"/hub": hub_app}))
-    yield
-    app.extensions.pop("hub_transport")
-    app.instance_path = app.config["INSTANCE_PATH_SAVED"]
-    app.config.clear()
-    app.config.update(saved)
-    hub_app.extensions["hub"].engine.dispose()
 
 
 def deliver_all() -> int:
@@ -68,7 +43,7 @@ def user(name: str):
     return found
 
 
-def test_directive_reaches_every_district_and_comes_back_completed(demo, db_session):
+def test_directive_reaches_every_district_and_comes_back_completed(demo_hub, db_session):
     with unit_of_work():
         draft = outgoing.create_draft(
             user("chuyenvien.tinh"), doc_type="CT",

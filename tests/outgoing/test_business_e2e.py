@@ -9,23 +9,17 @@ and each district's incoming copy (state, notes, links).
 
 from __future__ import annotations
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from helpers import PASSWORD
-from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.wrappers import Response
 
 from eoffice.audit.models import AuditEvent
 from eoffice.auth.service import find_user
 from eoffice.core.errors import Conflict, InvalidTransition, ValidationFailed
 from eoffice.core.uow import unit_of_work
-from eoffice.demo import seed_demo
-from eoffice.hub import create_hub_app
 from eoffice.incoming import service as incoming
 from eoffice.incoming.models import IncomingDocument
 from eoffice.interop import service as interop
-from eoffice.interop.demo import prepare_demo_hub
 from eoffice.interop.models import InboxMessage
 from eoffice.orgs.service import get_org_by_code
 from eoffice.outgoing import service as outgoing
@@ -36,27 +30,11 @@ RG, HT, PQ, KL = "000.00.30.H33", "000.00.31.H33", "000.00.32.H33", "000.00.33.H
 
 
 @pytest.fixture
-def demo(app, db_session, tmp_path, make_user):
-    with unit_of_work():
-        seed_demo(force=True)
-    saved = dict(app.config)
-    app.config["HUB_DATABASE_URL"] = f"sqlite:///{tmp_path / 'hub.db'}"
-    saved_instance = app.instance_path
-    app.instance_path = str(tmp_path)  # credentials file of this test's hub
-    prepare_demo_hub(app)
-    hub_app = create_hub_app({"HUB_DATABASE_URL": app.config["HUB_DATABASE_URL"]})
-    app.extensions["hub_transport"] = httpx.WSGITransport(
-        app=DispatcherMiddleware(Response(status=404), {"/hub": hub_app}))
+def demo(demo_hub, make_user):
     with unit_of_work():
         for code, name in ((HT, "vanthu.hatien"), (PQ, "vanthu.phuquoc"),
                            (KL, "vanthu.kienluong")):
             make_user("clerk", org=get_org_by_code(code), username=name)
-    yield
-    app.extensions.pop("hub_transport")
-    app.instance_path = saved_instance
-    app.config.clear()
-    app.config.update(saved)
-    hub_app.extensions["hub"].engine.dispose()
 
 
 def user(name: str):
