@@ -235,3 +235,19 @@ def demo_hub(app: Any, db_session: Any, tmp_path: Any) -> Iterator[None]:
     app.config.clear()
     app.config.update(saved)
     hub_app.extensions["hub"].engine.dispose()
+
+
+@pytest.fixture
+def hub_round() -> Callable[[], int]:
+    """Deliver every due outbox row, then poll the hub once; returns the rows sent."""
+    from eoffice.interop import service as interop
+
+    def run() -> int:
+        count = 0
+        for message_id in interop.due_messages(limit=1000):
+            assert interop.deliver(message_id) == "sent"
+            count += 1
+        interop.poll()
+        return count
+
+    return run

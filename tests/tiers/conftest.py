@@ -13,22 +13,6 @@ from eoffice.core.uow import unit_of_work
 
 
 @pytest.fixture
-def hub_round() -> Callable[[], int]:
-    """Deliver every due outbox row, then poll the hub once; returns the rows sent."""
-    from eoffice.interop import service as interop
-
-    def run() -> int:
-        count = 0
-        for message_id in interop.due_messages(limit=1000):
-            assert interop.deliver(message_id) == "sent"
-            count += 1
-        interop.poll()
-        return count
-
-    return run
-
-
-@pytest.fixture
 def issue_directive() -> Callable[..., Any]:
     """The province drafts, signs and issues a directive to ``recipients``."""
     from eoffice.outgoing import service as outgoing
