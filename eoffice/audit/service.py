@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from eoffice.audit.models import GENESIS, AuditEvent, AuditHead
 from eoffice.core.db import utcnow
+from eoffice.core.uow import per_transaction
 from eoffice.extensions import db
 
 # The entry point (web request, API call, CLI command, task) says where the action
@@ -50,12 +51,9 @@ def record(
     org_id: int | None = None,
 ) -> AuditEvent:
     """Append one event to the chain (inside the caller's transaction)."""
-    head = db.session.execute(
-        sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        db.session.add(head)
+    head = per_transaction("audit_head", _lock_head)
+    if head not in db.session:  # created in a savepoint that was rolled back since
+        head = _lock_head()
     object_type = type(obj).__name__ if obj is not None else ""
     object_id = str(getattr(obj, "id", "") or "") if obj is not None else ""
     if org_id is None and actor is not None:
@@ -79,6 +77,21 @@ def record(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def _lock_head() -> AuditHead:
+    """The chain's head row, locked until the transaction ends (created on first use).
+
+    Locked once per transaction: every later event of the same transaction appends to
+    the head it already holds (a batch of received packets writes two events each).
+    """
+    head = db.session.execute(
+        sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        db.session.add(head)
+    return head
 
 
 @dataclass(frozen=True)

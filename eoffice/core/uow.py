@@ -10,14 +10,17 @@ with :meth:`UnitOfWork.after_commit` — never ``.delay()`` before the row exist
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from flask import g
 
 from eoffice.extensions import db
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class UnitOfWork:
@@ -65,3 +68,26 @@ def after_commit(fn: Callable[[], None]) -> None:
     if current is None:
         raise RuntimeError("after_commit() needs an open unit_of_work()")
     current.after_commit(fn)
+
+
+def per_transaction(key: Hashable, load: Callable[[], T]) -> T:
+    """``load()`` once per database transaction of the session, then the same value.
+
+    For look-ups a busy path repeats within one transaction (the receiving body and its
+    clerks for every packet of a batch, the audit chain's locked head): the value lives
+    as long as the session's outermost transaction, so a commit or a rollback forgets
+    it and the next transaction reads the database again. Only for values that the same
+    transaction does not change behind the cache's back.
+    """
+    session = db.session()
+    memo: tuple[object, dict[Hashable, object]] | None = session.info.get("eoffice_memo")
+    if memo is not None and memo[0] is session.get_transaction() and key in memo[1]:
+        return memo[1][key]  # type: ignore[return-value]
+    value = load()
+    root = session.get_transaction()  # (the load may have begun it)
+    if root is not None:
+        if memo is None or memo[0] is not root:
+            memo = (root, {})
+            session.info["eoffice_memo"] = memo
+        memo[1][key] = value
+    return value

@@ -45,6 +45,7 @@ from eoffice.core.errors import (
 )
 from eoffice.core.permissions import can, require
 from eoffice.core.storage import file_store as store
+from eoffice.core.uow import per_transaction
 from eoffice.documents import keys, numbering
 from eoffice.extensions import db
 from eoffice.incoming import policy
@@ -242,9 +243,14 @@ def _find_duplicate(org_id: int, issuer_code: str, number: str, notation: str,
 
 
 def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDocument | None:
-    """Interop receipt hook: the packet becomes an incoming document; 01 goes back."""
-    body = db.session.execute(sa.select(Organization).where(Organization.code == inbox.to_code)
-                              ).scalar_one_or_none()
+    """Interop receipt hook: the packet becomes an incoming document; 01 goes back.
+
+    The receiving body and its clerks are looked up once per transaction: a poll stores
+    a whole batch of packets, mostly for the same body, in one transaction.
+    """
+    body = per_transaction(("incoming.body", inbox.to_code), lambda: db.session.execute(
+        sa.select(Organization).where(Organization.code == inbox.to_code)
+    ).scalar_one_or_none())
     if body is None:  # a body the hub lists for us but we do not keep: acknowledge only
         interop.emit_status(
             sender=edxml.Organization(organ_id=inbox.to_code, organ_name=""),
@@ -263,6 +269,7 @@ def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDoc
     duplicate = _find_duplicate(body.id, packet.sender.organ_id, packet.code_number[:11],
                                 packet.code_notation[:30])
     doc = IncomingDocument(
+        files=[],  # a loaded (empty) collection: no query for it after the flush
         org=body, source="electronic", status="received", document_id=packet.document_id,
         inbox_id=inbox.id, issuer_code=packet.sender.organ_id,
         issuer_name=packet.sender.organ_name[:200], number=packet.code_number[:11],
@@ -308,7 +315,8 @@ def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDoc
     text = f"Văn bản đến mới: {_label(doc)}"
     if duplicate is not None:
         text += " (trùng số, ký hiệu và cơ quan ban hành với văn bản đã nhận)"
-    for clerk in _people(body.id, "clerk"):
+    clerks = per_transaction(("incoming.clerks", body.id), lambda: _people(body.id, "clerk"))
+    for clerk in clerks:
         notify(clerk, "incoming.received", text, link(doc), email=doc.is_urgent)
     return doc
 

@@ -39,7 +39,7 @@ from eoffice.core.db import utcnow
 from eoffice.core.errors import Conflict, NotFound
 from eoffice.core.permissions import require
 from eoffice.core.storage import file_store as store
-from eoffice.core.uow import after_commit, unit_of_work
+from eoffice.core.uow import after_commit, per_transaction, unit_of_work
 from eoffice.extensions import db
 from eoffice.interop import edxml
 from eoffice.interop import policy as _policy  # noqa: F401  (declares the interop.* rules)
@@ -72,7 +72,25 @@ def register_status_receiver(receiver: StatusReceiver) -> None:
 
 
 def packet_signer(org_code: str) -> edxml.PacketSigner | None:
-    """The XML-signature signer for packets from a body (its body key), if it has one."""
+    """The XML-signature signer for packets from a body (its body key), if it has one.
+
+    Looked up once per transaction (a poll answers a whole batch with status packets).
+    """
+    digest = per_transaction(("interop.signer", org_code), lambda: _signer_digest(org_code))
+    if digest is None:
+        return None
+    signer = _SIGNERS.get(digest)
+    if signer is None:
+        from eoffice.documents import keys
+
+        signer = edxml.PacketSigner.from_pkcs12(store().get(digest),
+                                                keys.body_key_pin().encode())
+        _SIGNERS[digest] = signer
+    return signer
+
+
+def _signer_digest(org_code: str) -> str | None:
+    """The PKCS#12 digest of a body's active key (issued on first use); None: no body."""
     from eoffice.documents import keys
     from eoffice.orgs.models import Organization
 
@@ -80,13 +98,7 @@ def packet_signer(org_code: str) -> edxml.PacketSigner | None:
                              ).scalar_one_or_none()
     if org is None:
         return None
-    record = keys.active_key("org", org.id) or keys.issue_body_key(org)
-    signer = _SIGNERS.get(record.p12_digest)
-    if signer is None:
-        signer = edxml.PacketSigner.from_pkcs12(store().get(record.p12_digest),
-                                                keys.body_key_pin().encode())
-        _SIGNERS[record.p12_digest] = signer
-    return signer
+    return (keys.active_key("org", org.id) or keys.issue_body_key(org)).p12_digest
 
 
 # Parsed packet signers per PKCS#12 digest (immutable content, so safe to keep).
@@ -531,9 +543,11 @@ def _prepare(raw: bytes) -> _Prepared:
 def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
                     item: dict[str, Any], prepared: _Prepared | None = None) -> str:
     prepared = prepared or _prepare(raw)
+    # "processed" from the start: the row is written once (a receiver that fails rolls
+    # the packet's savepoint back; the failed and duplicate outcomes set their state)
     inbox = InboxMessage(hub_doc_id=doc_id, to_code=to_code, message_type=message_type,
                          from_code=str(item.get("from") or ""),
-                         packet_digest=store().put(raw))
+                         packet_digest=store().put(raw), state="processed")
     db.session.add(inbox)
     packet = prepared.packet
     if packet is None:
@@ -556,7 +570,6 @@ def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
         _apply_status(inbox, packet)
         for status_receiver in _STATUS_RECEIVERS:
             status_receiver(inbox, packet)
-        inbox.state = "processed"
         return "status"
     inbox.document_id = packet.document_id
     inbox.subject = packet.subject[:500]
@@ -582,7 +595,6 @@ def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
         receiver(inbox, packet)
     if not _EDOC_RECEIVERS:
         _acknowledge_arrival(packet, to_code)
-    inbox.state = "processed"
     return "edoc"
 
 

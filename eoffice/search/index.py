@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from eoffice.auth.models import User
@@ -83,21 +84,24 @@ def outgoing_values(conn: sa.Connection, doc: OutgoingDocument) -> dict[str, Any
 
 
 def upsert(conn: sa.Connection, values: dict[str, Any]) -> None:
-    """Insert or update one entry (the PDF text, if any, is kept)."""
+    """Insert or update one entry (the PDF text, if any, is kept): one statement.
+
+    ``INSERT … ON CONFLICT (kind, doc_id) DO UPDATE`` on both databases; on SQLite the
+    FTS5 triggers see the insert or the update, on PostgreSQL ``tsv`` is computed from the
+    new texts (and, for an update, the stored PDF text).
+    """
     postgres = conn.dialect.name == "postgresql"
-    existing = conn.execute(sa.select(_entries.c.id).where(
-        _entries.c.kind == values["kind"], _entries.c.doc_id == values["doc_id"])).scalar()
-    row = dict(values)
-    if existing is None:
-        if postgres:
-            row["tsv"] = _tsv(sa.literal(row["title_text"]), sa.literal(row["people_text"]),
-                              sa.literal(""))
-        conn.execute(_entries.insert().values(**row, content_text="", content_state="pending"))
-        return
+    insert = (postgresql.insert if postgres else sqlite.insert)(_entries)
+    row = dict(values, content_text="", content_state="pending")
     if postgres:
         row["tsv"] = _tsv(sa.literal(row["title_text"]), sa.literal(row["people_text"]),
-                          _entries.c.content_text)
-    conn.execute(_entries.update().where(_entries.c.id == existing).values(**row))
+                          sa.literal(""))
+    stmt = insert.values(**row)
+    changes = {name: stmt.excluded[name] for name in values if name not in ("kind", "doc_id")}
+    if postgres:
+        changes["tsv"] = _tsv(stmt.excluded.title_text, stmt.excluded.people_text,
+                              _entries.c.content_text)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["kind", "doc_id"], set_=changes))
 
 
 def set_content(conn: sa.Connection, kind: str, doc_id: int, text: str, state: str) -> bool:

@@ -244,3 +244,30 @@ def test_report_cache_validates_each_pdf_once(app, monkeypatch):
         assert len(calls) == 3
     keys.verify_pdf(pdf)  # outside the block: validated again
     assert len(calls) == 4 and first["valid"] is False  # an unsigned PDF
+
+
+def test_a_batch_costs_a_bounded_number_of_statements_per_packet(app, peer, db_session):
+    """Receiving is per-packet work on the database: the body, its clerks, the signer and
+    the audit chain's head are looked up once per batch, not once per packet."""
+    for n in range(1, 5):
+        peer.send_edoc(_edoc(f"{n}"), VPCP)
+    app.config.update(HUB_POLL_BATCH=4)
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()))
+
+    engine = db.session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", listen)
+    try:
+        assert service.poll()["edoc"] == 4
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listen)
+    work = [s for s in seen if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    # 13 per packet on PostgreSQL (inbox, document, file, search entry, two audit events,
+    # status 01 outbox row, the two duplicate checks...) plus a few per batch; was 22.
+    assert len(work) <= 4 * 14 + 6, "\n".join(work)
+    lookups = [s for s in work if s.startswith("SELECT") and (
+        "FROM organizations" in s or "FROM audit_head" in s or "FROM users" in s
+        or "FROM signing_keys" in s)]
+    assert len(lookups) <= 4, lookups
