@@ -30,7 +30,13 @@ from eoffice.hub.state import HubState
 
 bp = Blueprint("hub", __name__)
 
-Handler = Callable[[Session, System], dict[str, Any]]
+Handler = Callable[[Session, System], "dict[str, Any] | Response"]
+
+# getEdocs answers in this framing when the client asks for it (``Accept``): the JSON
+# answer without the packets on the first line, each entry with the packet's ``size``,
+# then the packets' bytes one after the other in that order. No base64, no JSON string
+# of megabytes to escape and parse: the packets travel as they are stored.
+PACKETS_MEDIA_TYPE = "application/vnd.eoffice.edocs"
 
 
 def _state() -> HubState:
@@ -82,7 +88,8 @@ def _run_api(endpoint: str, handler: Handler, *, changes_state: bool) -> tuple[R
                 "Trục liên thông mất kết nối khi trả lời (mô phỏng lỗi) / "
                 "response lost after the change was made (chaos)"
             )
-        answer, status, code = jsonify(payload), 200, "0"
+        answer = payload if isinstance(payload, Response) else jsonify(payload)
+        status, code = 200, "0"
     except HubFailure as failure:
         answer, status, code = jsonify(failure.to_json()), failure.http_status, failure.code
     except Exception:
@@ -186,18 +193,26 @@ def get_edocs() -> tuple[Response, int]:
     """Several stored packets in one call: body ``{"docIds": [...]}`` (at most 100).
 
     → ``data: [{"docId", "data": base64}]`` for the packets the caller may read and
-    ``missing: [docId]`` for the others (an eoffice extension of the axis API).
+    ``missing: [docId]`` for the others (an eoffice extension of the axis API). A client
+    that sends ``Accept: application/vnd.eoffice.edocs`` gets the packets unencoded
+    instead (:data:`PACKETS_MEDIA_TYPE`; entries carry ``size``, not ``data``).
     """
 
-    def handler(session: Session, system: System) -> dict[str, Any]:
+    def handler(session: Session, system: System) -> dict[str, Any] | Response:
         payload = _json_body()
         doc_ids = payload.get("docIds") if isinstance(payload, dict) else None
         if not isinstance(doc_ids, list) or not all(isinstance(i, str) for i in doc_ids):
             raise InvalidFile("docIds phải là danh sách chuỗi / docIds must be a list of strings")
         found = service.get_packets(session, system, doc_ids)
+        missing = [i for i in doc_ids if i not in found]
+        if PACKETS_MEDIA_TYPE in request.headers.get("Accept", ""):
+            index = _ok(data=[{"docId": doc_id, "size": len(raw)}
+                              for doc_id, raw in found.items()], missing=missing)
+            body = [json.dumps(index, separators=(",", ":")).encode(), b"\n", *found.values()]
+            return Response(body, mimetype=PACKETS_MEDIA_TYPE)
         data = [{"docId": doc_id, "data": base64.b64encode(raw).decode("ascii")}
                 for doc_id, raw in found.items()]
-        return _ok(data=data, missing=[i for i in doc_ids if i not in found])
+        return _ok(data=data, missing=missing)
 
     return _run_api("getEdocs", handler, changes_state=False)
 

@@ -34,6 +34,10 @@ import httpx
 
 __all__ = ["HubClient", "HubClientError", "HubError", "HubUnavailable"]
 
+# getEdocs answers with the packets unencoded when asked (see eoffice.hub.views; the
+# client does not import the hub, so the name is repeated here)
+PACKETS_MEDIA_TYPE = "application/vnd.eoffice.edocs"
+
 
 class HubClientError(Exception):
     """Base of the hub client's errors."""
@@ -148,8 +152,13 @@ class HubClient:
             return {}
         if self._batch:
             try:
-                answer = self._call("POST", "getEdocs", body=_json({"docIds": doc_ids}),
-                                    headers={"Content-Type": "application/json"})
+                response = self._request(
+                    "POST", "getEdocs", body=_json({"docIds": doc_ids}),
+                    headers={"Content-Type": "application/json", "Accept": PACKETS_MEDIA_TYPE})
+                if response.status_code == 200 and response.headers.get(
+                        "content-type", "").startswith(PACKETS_MEDIA_TYPE):
+                    return _unframe(response.content)
+                answer = self._answer(response)
             except HubError as exc:
                 if exc.http_status not in (404, 405):
                     raise
@@ -245,6 +254,16 @@ class HubClient:
         body: bytes = b"",
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
+        return self._answer(self._request(method, endpoint, body=body, headers=headers))
+
+    def _request(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         url = f"{self.base_url}/{endpoint}"
         all_headers = {
             **(headers or {}),
@@ -258,6 +277,11 @@ class HubClient:
             raise HubUnavailable(
                 f"Không kết nối được trục liên thông / hub unreachable: {exc}"
             ) from exc
+        return response
+
+    @staticmethod
+    def _answer(response: httpx.Response) -> dict[str, Any]:
+        """The hub's JSON answer, or the error it stands for."""
         try:
             answer = response.json()
         except ValueError:
@@ -278,6 +302,30 @@ class HubClient:
                 code or "20", desc or "Trục từ chối yêu cầu / refused", response.status_code
             )
         return answer
+
+
+def _unframe(content: bytes) -> dict[str, bytes]:
+    """Packets from a getEdocs answer in the hub's packet framing (``PACKETS_MEDIA_TYPE``).
+
+    The first line is the JSON answer whose entries give each packet's ``size``; the
+    packets follow in that order and must fill the rest exactly.
+    """
+    head, newline, rest = content.partition(b"\n")
+    try:
+        index = json.loads(head) if newline else None
+        entries = [(str(e["docId"]), int(e["size"])) for e in index["data"]]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise HubUnavailable("Trục trả về gói tin không đúng khuôn dạng / malformed "
+                             "packet framing from hub") from exc
+    if index.get("status") != "OK" or sum(size for _, size in entries) != len(rest) \
+            or any(size < 0 for _, size in entries):
+        raise HubUnavailable("Trục trả về gói tin không đúng khuôn dạng / malformed "
+                             "packet framing from hub")
+    found, offset = {}, 0
+    for doc_id, size in entries:
+        found[doc_id] = rest[offset:offset + size]
+        offset += size
+    return found
 
 
 def _json(value: Any) -> bytes:

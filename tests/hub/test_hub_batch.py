@@ -108,3 +108,37 @@ def test_client_falls_back_to_single_calls_without_batch_endpoints(hub, hub_app,
     assert vpcp.get_received_list("edoc") == []
     # the batch endpoints were tried once, then the client stopped asking for them
     assert asked.count("/getEdocs") == 1 and asked.count("/updateStatuses") == 0
+
+
+def test_get_edocs_framing_carries_the_same_bytes_unencoded(hub, province, vpcp, pdf_bytes):
+    mine = _send(province, pdf_bytes, ["1", "2", "3"])
+    framed = vpcp._request("POST", "getEdocs",
+                           body=json.dumps({"docIds": [*mine, "no-such-doc"]}).encode(),
+                           headers={"Accept": "application/vnd.eoffice.edocs"})
+    assert framed.status_code == 200
+    assert framed.headers["content-type"].startswith("application/vnd.eoffice.edocs")
+    head, _, rest = framed.content.partition(b"\n")
+    index = json.loads(head)
+    assert index["missing"] == ["no-such-doc"] and "data" not in index["data"][0]
+    # no base64: the body is the index plus the packets themselves
+    assert len(rest) == sum(e["size"] for e in index["data"])
+    assert vpcp.get_edocs(mine) == {doc_id: vpcp.get_edoc(doc_id) for doc_id in mine}
+
+
+@pytest.mark.parametrize("body", [
+    b'{"status":"OK","data":[{"docId":"a","size":5}]}\nabc',  # shorter than announced
+    b'{"status":"OK","data":[{"docId":"a","size":2}]}\nabc',  # longer
+    b'{"status":"OK","data":[{"docId":"a"}]}\nabc',  # no size
+    b'not json\nabc',
+    b'{"status":"OK","data":[{"docId":"a","size":3}]}',  # no packet part at all
+])
+def test_malformed_framing_is_a_retryable_hub_failure(body):
+    from eoffice.interop.hub_client import HubUnavailable
+
+    def answer(request):
+        return httpx.Response(200, content=body,
+                              headers={"content-type": "application/vnd.eoffice.edocs"})
+
+    client = HubClient(BASE_URL, "sys", "secret", transport=httpx.MockTransport(answer))
+    with pytest.raises(HubUnavailable):
+        client.get_edocs(["a"])
