@@ -160,6 +160,46 @@ def worker(env: dict[str, str], log: Path, pool: str) -> subprocess.Popen[bytes]
         cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (Linux /proc; 0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    pids = [int(p) for p in found]
+    return pids + [grand for child in pids for grand in _children(child)]
+
+
+def cpu_by_party(workers: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each party of the run: the hub (this process), each
+    worker with its pool processes, every PostgreSQL and Redis process, and the machine."""
+    usage = {"hub": _cpu_seconds(os.getpid())}
+    for side, pid in workers.items():
+        usage[side] = sum(_cpu_seconds(p) for p in (pid, *_children(pid)))
+    for name in ("postgres", "redis-server"):
+        usage[name] = sum(_cpu_seconds(int(p.name)) for p in Path("/proc").iterdir()
+                          if p.name.isdigit() and _comm(p) == name)
+    cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    usage["machine busy"] = (sum(map(int, cpu)) - int(cpu[3]) - int(cpu[4])) \
+        / os.sysconf("SC_CLK_TCK")
+    return usage
+
+
+def _comm(proc: Path) -> str:
+    try:
+        return (proc / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def enqueue_packets(pdf: bytes, count: int, notation: str) -> None:
     """``count`` packets of ``pdf`` written to the sender's outbox in one transaction."""
     from eoffice.core.uow import unit_of_work
@@ -200,6 +240,10 @@ def wait_for(receiver: Any, count: int, deadline: float) -> None:
             if time.perf_counter() > deadline:
                 raise RuntimeError(f"only {done}/{count} arrived in time")
             time.sleep(0.05)
+
+
+# (PDF bytes, verification on?, packets/s, CPU ms per packet by party) of each case run
+CPU_REPORT: list[tuple[int, bool, float, dict[str, float]]] = []
 
 
 def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool,
@@ -246,12 +290,17 @@ def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool
             enqueue_packets(pdf, warmup, f"W{label}")
             wait_for(apps["receiver"], warmup, time.perf_counter() + 300)
             enqueue_packets(pdf, packets, label)
+        workers = {"sender": procs[0].pid, "receiver": procs[1].pid}
+        before = cpu_by_party(workers)
         start = time.perf_counter()
         print(f"case start {time.time():.2f} verify={verify}", file=sys.stderr, flush=True)
         wait_for(apps["receiver"], warmup + packets, start + 600)
         elapsed = time.perf_counter() - start
+        after = cpu_by_party(workers)
         print(f"case end {time.time():.2f} {packets / elapsed:.1f} pkt/s", file=sys.stderr,
               flush=True)
+        used = {party: (after[party] - before[party]) * 1000 / packets for party in after}
+        CPU_REPORT.append((len(pdf), verify, packets / elapsed, used))
     finally:
         for proc in procs:
             proc.terminate()
@@ -356,6 +405,19 @@ def main() -> None:
     for label, size, count, only, with_v, without in rows:
         print(f"| {label} | {size / 1e6:.2f} MB | {count} | {only:.1f} | "
               f"{with_v:.1f} ({with_v / only:.0%}) | {without:.1f} |")
+    print()
+    print("CPU per packet while the clock ran (ms; the hub is this process; PostgreSQL and "
+          "Redis are all their processes, the run's and anything else's):")
+    print("| case | pkt/s | hub | sender worker | receiver worker | PostgreSQL | Redis | "
+          "sum | machine busy |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size, verify, rate, used in CPU_REPORT:
+        parties = ("hub", "sender", "receiver", "postgres", "redis-server")
+        total = sum(used[p] for p in parties)
+        print(f"| {size / 1e6:.2f} MB, {'with' if verify else 'without'} verification | "
+              f"{rate:.1f} | "
+              + " | ".join(f"{used[p]:.0f}" for p in parties)
+              + f" | {total:.0f} | {used['machine busy']:.0f} |")
 
 
 if __name__ == "__main__":
