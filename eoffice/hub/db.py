@@ -20,8 +20,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-# session.info key: {system id: codes of the active bodies it owns}, for one transaction.
+# session.info keys, kept for one transaction: {system id: codes of the active bodies it
+# owns}, and the set of codes already found active in the directory.
 OWNED_CODES = "hub_owned_codes"
+KNOWN_CODES = "hub_known_codes"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 VERSION_TABLE = "hub_alembic_version"
 
@@ -57,7 +59,8 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """The session factory used by the hub's entry points (one transaction each).
 
     ``session.info[OWNED_CODES]`` caches the caller's bodies for one transaction (looked
-    up with the caller at authentication); it is forgotten when the transaction ends.
+    up with the caller at authentication), ``session.info[KNOWN_CODES]`` the recipients
+    already found in the directory; both are forgotten when the transaction ends.
     """
     factory = sessionmaker(bind=engine, expire_on_commit=False)
 
@@ -65,6 +68,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     def _forget(session: Session, transaction: SessionTransaction) -> None:
         if transaction.parent is None:
             session.info.pop(OWNED_CODES, None)
+            session.info.pop(KNOWN_CODES, None)
 
     return factory
 

@@ -50,7 +50,7 @@ from sqlalchemy import case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, defer, selectinload
 
 from eoffice.hub.auth import body_hash
-from eoffice.hub.db import OWNED_CODES, insert_ignoring_duplicates
+from eoffice.hub.db import KNOWN_CODES, OWNED_CODES, insert_ignoring_duplicates
 from eoffice.hub.errors import (
     DirectoryConflict,
     InvalidFile,
@@ -181,8 +181,9 @@ def owned_codes(session: Session, system: System) -> set[str]:
 
 
 def _forget_owned(session: Session) -> None:
-    """The directory changed: owned_codes() asks the database again."""
+    """The directory changed: owned_codes() and _require_known() ask the database again."""
     session.info.pop(OWNED_CODES, None)
+    session.info.pop(KNOWN_CODES, None)
 
 
 def list_agencies(session: Session) -> list[dict[str, object]]:
@@ -435,9 +436,19 @@ def _document_receivers(session: Session, issuer: str, document_id: str) -> list
 
 
 def _require_known(session: Session, codes: Sequence[str]) -> None:
-    known = set(
-        session.scalars(select(Agency.code).where(Agency.code.in_(codes), Agency.active.is_(True)))
-    )
+    """Every code is an active body of the directory (else error 18).
+
+    Codes found once are remembered for the transaction: a batch to the same bodies asks
+    the directory once.
+    """
+    known: set[str] = session.info.setdefault(KNOWN_CODES, set())
+    asked = [code for code in codes if code not in known]
+    if asked:
+        known.update(
+            session.scalars(
+                select(Agency.code).where(Agency.code.in_(asked), Agency.active.is_(True))
+            )
+        )
     unknown = [code for code in codes if code not in known]
     if unknown:
         raise RecipientNotFound(

@@ -150,9 +150,10 @@ def send_edoc() -> tuple[Response, int]:
 def send_edocs() -> tuple[Response, int]:
     """Several packets in one call: body ``{"items": [{"from", "messagetype", "data"}]}``.
 
-    ``data`` is the packet in base64; at most 100 items and at most ``HUB_MAX_PACKET_BYTES``
-    per item (the whole body is also bounded by ``HUB_MAX_PACKET_BYTES``, like every
-    request). → ``data: [{"DocId"} | {"ErrorCode", "ErrorDesc"}]``, one per item in order:
+    ``data`` is the packet in base64; at most 100 items. The whole body is bounded by
+    ``HUB_MAX_PACKET_BYTES`` like every request (read before authentication; a bigger one
+    is refused with error 10, HTTP 413, and the client then sends packet by packet).
+    → ``data: [{"DocId"} | {"ErrorCode", "ErrorDesc"}]``, one per item in order:
     each item is stored exactly as ``sendEdoc`` stores it (same checks, same error codes,
     the same packet again answers the same DocId), in its own savepoint, so a refused
     item stores nothing and does not stop the others (an eoffice extension).
@@ -164,10 +165,7 @@ def send_edocs() -> tuple[Response, int]:
         items = payload.get("items") if isinstance(payload, dict) else None
         if not isinstance(items, list):
             raise InvalidFile("items phải là danh sách / items must be a list")
-        settings = _state().settings
-        if len(request.get_data(cache=True)) > settings.max_packet_bytes * max(len(items), 1):
-            raise InvalidFile("Gói tin vượt quá dung lượng cho phép / packets too large")
-        return _ok(data=service.send_packets(session, system, items, settings=settings))
+        return _ok(data=service.send_packets(session, system, items, settings=_state().settings))
 
     return _run_api("sendEdocs", handler, changes_state=True)
 
