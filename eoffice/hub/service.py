@@ -166,8 +166,8 @@ def register_system(
 def owned_codes(session: Session, system: System) -> set[str]:
     """Codes of the active bodies the system owns.
 
-    Looked up once per transaction: authentication loads them with the caller, and a
-    batch (``sendEdocs``, ``updateStatuses``) asks for them once per item.
+    Looked up once per transaction (authentication loads them with the caller): the items
+    of a batch (``sendEdocs``) ask for them again without asking the database.
     """
     cache: dict[int, frozenset[str]] = session.info.setdefault(OWNED_CODES, {})
     codes = cache.get(system.id)
