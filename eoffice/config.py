@@ -78,7 +78,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "HUB_POLL_BATCH": int(_env("HUB_POLL_BATCH", "20")),
         "HUB_POLL_BATCH_BYTES": int(_env("HUB_POLL_BATCH_BYTES", str(16 * 1024 * 1024))),
         "HUB_POLL_SHARDS": max(int(_env("HUB_POLL_SHARDS", "1")), 1),
-        # sending: packets one delivery task keeps in flight at once
+        # sending: packets one delivery task sends in one sendEdocs call (the outbox batch)
         "HUB_SEND_CONCURRENCY": max(int(_env("HUB_SEND_CONCURRENCY", "8")), 1),
         "HUB_DEMO_PEER": _bool(_env("HUB_DEMO_PEER")),
         "OUTBOX_MAX_ATTEMPTS": int(_env("OUTBOX_MAX_ATTEMPTS", "8")),

@@ -30,11 +30,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from eoffice.hub.db import OWNED_CODES, insert_ignoring_duplicates
 from eoffice.hub.errors import AuthenticationFailed
-from eoffice.hub.models import SeenSignature, System
+from eoffice.hub.models import Agency, SeenSignature, System
 
 AUTH_HEADERS = ("systemid", "timestamp", "hash-file", "signature")
 
@@ -102,7 +102,14 @@ def authenticate(
         raise AuthenticationFailed(
             "Mã băm nội dung (hash-file) không khớp / hash-file does not match the body"
         )
-    system = session.scalar(select(System).where(System.systemid == systemid))
+    # The caller and the codes of its active bodies in one query (the operations that
+    # follow need them: owned_codes() reads them from the transaction's cache).
+    rows = session.execute(
+        select(System, Agency.code)
+        .outerjoin(Agency, (Agency.system_id == System.id) & Agency.active.is_(True))
+        .where(System.systemid == systemid)
+    ).all()
+    system = rows[0][0] if rows else None
     if system is None or not system.active:
         raise AuthenticationFailed(
             "Hệ thống chưa đăng ký hoặc đã bị khóa / unknown or inactive systemid"
@@ -110,6 +117,9 @@ def authenticate(
     expected = compute_signature(system.secret, method, path, systemid, timestamp, hash_file)
     if not hmac.compare_digest(signature, expected):
         raise AuthenticationFailed("Chữ ký yêu cầu không đúng / invalid request signature")
+    session.info.setdefault(OWNED_CODES, {})[system.id] = frozenset(
+        code for _, code in rows if code is not None
+    )
     remember_signature(session, systemid, signature, now=now, skew_seconds=skew_seconds)
     return system
 
@@ -134,10 +144,11 @@ def remember_signature(
                 SeenSignature.seen_at < now - timedelta(seconds=2 * skew_seconds)
             )
         )
-    try:
-        with session.begin_nested():
-            session.add(SeenSignature(systemid=systemid, signature=signature, seen_at=now))
-    except IntegrityError as exc:
-        raise AuthenticationFailed(
-            "Yêu cầu đã được gửi trước đó (phát lại) / replayed request"
-        ) from exc
+    # One INSERT … ON CONFLICT DO NOTHING (no SAVEPOINT): no row inserted = seen before.
+    inserted = session.execute(
+        insert_ignoring_duplicates(session, SeenSignature, ["systemid", "signature"])
+        .values(systemid=systemid, signature=signature, seen_at=now)
+        .returning(SeenSignature.systemid)
+    ).first()
+    if inserted is None:
+        raise AuthenticationFailed("Yêu cầu đã được gửi trước đó (phát lại) / replayed request")

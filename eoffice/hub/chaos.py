@@ -6,7 +6,8 @@ error 20. A failing request fails in one of two places:
 - **before** any state change (the request is refused, nothing is stored), or
 - **after** the state change was committed but before the response is sent — the client
   sees a 503 although the hub did the work, exactly like a response lost on the network.
-  Only state-changing calls (``sendEdoc``, ``updateStatus``) can fail this way; the share
+  Only state-changing calls (``sendEdoc``, ``sendEdocs``, ``updateStatus``,
+  ``updateStatuses``) can fail this way; the share
   of failures that do is ``HUB_CHAOS_LOST_RESPONSE_SHARE`` (default 0.5).
 
 A client that retries must therefore be idempotent, which the hub supports: resending

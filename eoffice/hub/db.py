@@ -15,10 +15,15 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+# session.info keys, kept for one transaction: {system id: codes of the active bodies it
+# owns}, and the set of codes already found active in the directory.
+OWNED_CODES = "hub_owned_codes"
+KNOWN_CODES = "hub_known_codes"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 VERSION_TABLE = "hub_alembic_version"
 
@@ -51,8 +56,35 @@ def make_engine(url: str) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """The session factory used by the hub's entry points (one transaction each)."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """The session factory used by the hub's entry points (one transaction each).
+
+    ``session.info[OWNED_CODES]`` caches the caller's bodies for one transaction (looked
+    up with the caller at authentication), ``session.info[KNOWN_CODES]`` the recipients
+    already found in the directory; both are forgotten when the transaction ends.
+    """
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @event.listens_for(factory, "after_transaction_end")
+    def _forget(session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None:
+            session.info.pop(OWNED_CODES, None)
+            session.info.pop(KNOWN_CODES, None)
+
+    return factory
+
+
+def insert_ignoring_duplicates(session: Session, model: Any, conflict_on: list[str]) -> Any:
+    """``INSERT … ON CONFLICT (conflict_on) DO NOTHING`` for PostgreSQL and SQLite.
+
+    A row that would violate that unique key is not inserted (no RETURNING row; rowcount
+    is not reliable here on psycopg) and the transaction goes on: no SAVEPOINT, no IntegrityError.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing(index_elements=conflict_on)
+    if dialect == "sqlite":
+        return sqlite.insert(model).on_conflict_do_nothing(index_elements=conflict_on)
+    raise NotImplementedError(f"the hub runs on PostgreSQL or SQLite, not {dialect}")
 
 
 def _alembic_config(url: str) -> Config:

@@ -13,15 +13,18 @@ Delivery model (at-least-once, never lost, never twice):
   :class:`Delivery` per recipient, in one transaction: a refused packet leaves nothing.
 - Sending the same bytes again (same sender, kind, DocumentId and SHA-256 of the body as
   received) returns the first DocId and stores nothing: a client may retry after a lost
-  response. A concurrent duplicate is caught by the unique constraint.
+  response. The packet row is written with ``INSERT … ON CONFLICT DO NOTHING`` on that
+  unique key, so a retry or a concurrent duplicate inserts nothing and is answered with
+  the first DocId.
 - A delivery is listed to its recipient by ``getReceivedEdocList`` until the recipient
   acknowledges it with ``updateStatus`` (``done`` or ``fail``); acknowledging twice is a
   no-op. The receiver registers by DocumentId + DocId, so a packet fetched twice (crash
   between fetch and ack) is still registered once.
-- ``getEdocs`` and ``updateStatuses`` (eoffice's extensions of the axis API, at most
-  :data:`MAX_BATCH` items) are ``getEdoc`` / ``updateStatus`` for several packets in one
-  request and one transaction, with the same rules item by item; the client falls back to
-  the one-packet calls on a hub that answers 404.
+- ``sendEdocs``, ``getEdocs`` and ``updateStatuses`` (eoffice's extensions of the axis
+  API, at most :data:`MAX_BATCH` items) are ``sendEdoc`` / ``getEdoc`` / ``updateStatus``
+  for several packets in one request and one transaction, with the same rules item by
+  item (each ``sendEdocs`` item in its own savepoint); the client falls back to the
+  one-packet calls on a hub that answers 404.
 - A status packet (``messagetype: status``) is routed to the body in
   ``ResponseFor/OrganId`` — the issuer of the original document when a receiver reports
   (01–06, 15, 16); it also updates the sender-side view of that document's delivery to
@@ -33,6 +36,8 @@ Delivery model (at-least-once, never lost, never twice):
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import secrets
 import uuid
@@ -41,11 +46,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 from lxml import etree
-from sqlalchemy import case, delete, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, defer, selectinload
 
 from eoffice.hub.auth import body_hash
+from eoffice.hub.db import KNOWN_CODES, OWNED_CODES, insert_ignoring_duplicates
 from eoffice.hub.errors import (
     DirectoryConflict,
     InvalidFile,
@@ -74,7 +79,7 @@ from eoffice.interop.edxml import (
     parse_packet_tree,
 )
 
-# Most packets or acknowledgements one getEdocs / updateStatuses call carries.
+# Most packets or acknowledgements one sendEdocs / getEdocs / updateStatuses call carries.
 MAX_BATCH = 100
 
 # QCVN 102 timestamps carry no offset; they are Vietnam local time.
@@ -114,6 +119,7 @@ def register_agency(
         agency.parent_code = parent_code
         agency.active = True
     session.flush()
+    _forget_owned(session)
     return agency
 
 
@@ -153,16 +159,31 @@ def register_system(
             )
         agency.system = system
     session.flush()
+    _forget_owned(session)
     return system.systemid, system.secret
 
 
 def owned_codes(session: Session, system: System) -> set[str]:
-    """Codes of the active bodies the system owns."""
-    return set(
-        session.scalars(
-            select(Agency.code).where(Agency.system_id == system.id, Agency.active.is_(True))
+    """Codes of the active bodies the system owns.
+
+    Looked up once per transaction (authentication loads them with the caller): the items
+    of a batch (``sendEdocs``) ask for them again without asking the database.
+    """
+    cache: dict[int, frozenset[str]] = session.info.setdefault(OWNED_CODES, {})
+    codes = cache.get(system.id)
+    if codes is None:
+        codes = cache[system.id] = frozenset(
+            session.scalars(
+                select(Agency.code).where(Agency.system_id == system.id, Agency.active.is_(True))
+            )
         )
-    )
+    return set(codes)
+
+
+def _forget_owned(session: Session) -> None:
+    """The directory changed: owned_codes() and _require_known() ask the database again."""
+    session.info.pop(OWNED_CODES, None)
+    session.info.pop(KNOWN_CODES, None)
 
 
 def list_agencies(session: Session) -> list[dict[str, object]]:
@@ -222,42 +243,110 @@ def send_packet(
     _require_known(session, recipients)
 
     digest = body_hash(body)
-    existing = _find_same(session, from_code, kind, document_id, digest)
-    if existing is not None:
-        return existing
     try:
         stored = append_trace(
             body, settings.trace_organ_id, now, max_bytes=settings.max_packet_bytes, root=tree
         )
     except EdxmlError as exc:
         raise _edxml_failure(exc) from exc
-    row = Packet(
-        doc_id=str(uuid.uuid4()),
-        system=system,
-        from_code=from_code,
-        message_type=kind,
-        document_id=document_id,
-        status_code=status_code,
-        subject=subject,
-        content_sha256=digest,
-        size=len(stored),
-        data=stored,
-        created_at=now,
-        deliveries=[Delivery(recipient_code=code, created_at=now) for code in recipients],
+    # Store once: INSERT … ON CONFLICT (the packet's identity) DO NOTHING. No row inserted
+    # means the same bytes were sent before (a retry, or a concurrent duplicate that won
+    # the race): answer with the first DocId and store nothing.
+    doc_id = str(uuid.uuid4())
+    packet_id = session.execute(
+        insert_ignoring_duplicates(session, Packet, list(_PACKET_IDENTITY))
+        .values(
+            doc_id=doc_id,
+            system_id=system.id,
+            from_code=from_code,
+            message_type=kind,
+            document_id=document_id,
+            status_code=status_code,
+            subject=subject,
+            content_sha256=digest,
+            size=len(stored),
+            data=stored,
+            created_at=now,
+        )
+        .returning(Packet.id)
+    ).scalar()
+    if packet_id is None:
+        existing = _find_same(session, from_code, kind, document_id, digest)
+        if existing is None:  # pragma: no cover - the conflicting row cannot vanish
+            raise RuntimeError("hub: a conflicting packet row is not visible")
+        return existing
+    session.execute(
+        insert(Delivery).values(
+            [
+                {
+                    "packet_id": packet_id,
+                    "recipient_code": code,
+                    "status": DeliveryStatus.pending,
+                    "created_at": now,
+                }
+                for code in recipients
+            ]
+        )
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # A concurrent identical send won the race: answer with its DocId.
-        again = _find_same(session, from_code, kind, document_id, digest)
-        if again is None:
-            raise
-        return again
     if isinstance(packet, StatusPacket):
         _record_receive_status(session, packet, now)
-    session.flush()
-    return row.doc_id
+    return doc_id
+
+
+# The unique key that makes sending idempotent (uq_hub_packets_identity).
+_PACKET_IDENTITY = ("from_code", "message_type", "document_id", "content_sha256")
+
+
+def send_packets(
+    session: Session,
+    system: System,
+    items: Sequence[object],
+    *,
+    settings: HubSettings,
+    now: datetime | None = None,
+) -> list[dict[str, str]]:
+    """Store several packets at once (``sendEdocs``), each exactly as :func:`send_packet`.
+
+    ``items`` are ``{"from", "messagetype", "data": base64}``. Each item runs in its own
+    SAVEPOINT: a refused item stores nothing and is reported in its own entry
+    (``ErrorCode``, ``ErrorDesc``); the others get their ``DocId``, in order.
+    """
+    if not items:
+        raise InvalidFile("Thiếu danh sách gói tin / missing items")
+    if len(items) > MAX_BATCH:
+        raise InvalidFile(f"Tối đa {MAX_BATCH} gói tin một lần / at most {MAX_BATCH} per call")
+    entries = [item for item in items if isinstance(item, dict)]
+    if len(entries) != len(items):
+        raise InvalidFile("Mỗi gói tin là một đối tượng JSON / each item must be an object")
+    now = now or utcnow()
+    results: list[dict[str, str]] = []
+    for item in entries:
+        try:
+            body = _item_body(item.get("data"))
+            with session.begin_nested():
+                doc_id = send_packet(
+                    session,
+                    system,
+                    from_code=str(item.get("from") or ""),
+                    message_type=str(item.get("messagetype") or "edoc"),
+                    body=body,
+                    settings=settings,
+                    now=now,
+                )
+        except (InvalidFile, NotConformant, RecipientNotFound, SenderNotRegistered) as exc:
+            results.append({"ErrorCode": exc.code, "ErrorDesc": exc.desc})
+        else:
+            results.append({"DocId": doc_id})
+    return results
+
+
+def _item_body(data: object) -> bytes:
+    if not isinstance(data, str):
+        raise InvalidFile("Thiếu nội dung gói tin (data, base64) / missing data")
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidFile("Nội dung gói tin không phải base64 / data is not base64") from exc
 
 
 def _message_type(value: str) -> MessageType:
@@ -347,9 +436,19 @@ def _document_receivers(session: Session, issuer: str, document_id: str) -> list
 
 
 def _require_known(session: Session, codes: Sequence[str]) -> None:
-    known = set(
-        session.scalars(select(Agency.code).where(Agency.code.in_(codes), Agency.active.is_(True)))
-    )
+    """Every code is an active body of the directory (else error 18).
+
+    Codes found once are remembered for the transaction: a batch to the same bodies asks
+    the directory once.
+    """
+    known: set[str] = session.info.setdefault(KNOWN_CODES, set())
+    asked = [code for code in codes if code not in known]
+    if asked:
+        known.update(
+            session.scalars(
+                select(Agency.code).where(Agency.code.in_(asked), Agency.active.is_(True))
+            )
+        )
     unknown = [code for code in codes if code not in known]
     if unknown:
         raise RecipientNotFound(
@@ -376,21 +475,26 @@ def _record_receive_status(session: Session, packet: StatusPacket, now: datetime
     if when.tzinfo is None:
         when = when.replace(tzinfo=VIETNAM_TZ)
     when = when.astimezone(UTC)
-    deliveries = session.scalars(
-        select(Delivery)
-        .join(Packet)
-        .where(
-            Packet.message_type == MessageType.edoc,
-            Packet.document_id == packet.response_for.document_id.strip(),
-            Packet.from_code == packet.response_for.organ_id.strip(),
-            Delivery.recipient_code == packet.sender.organ_id.strip(),
-        )
+    # One UPDATE (no SELECT first): the newest status by the packet's own timestamp wins.
+    issued = select(Packet.id).where(
+        Packet.message_type == MessageType.edoc,
+        Packet.document_id == packet.response_for.document_id.strip(),
+        Packet.from_code == packet.response_for.organ_id.strip(),
     )
-    for delivery in deliveries:
-        if delivery.receive_status_at is None or when >= delivery.receive_status_at:
-            delivery.receive_status = packet.status_code
-            delivery.receive_status_desc = packet.description
-            delivery.receive_status_at = when
+    session.execute(
+        update(Delivery)
+        .where(
+            Delivery.packet_id.in_(issued.scalar_subquery()),
+            Delivery.recipient_code == packet.sender.organ_id.strip(),
+            or_(Delivery.receive_status_at.is_(None), Delivery.receive_status_at <= when),
+        )
+        .values(
+            receive_status=packet.status_code,
+            receive_status_desc=packet.description,
+            receive_status_at=when,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 # --- receiving ---------------------------------------------------------------------------

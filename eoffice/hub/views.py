@@ -153,6 +153,30 @@ def send_edoc() -> tuple[Response, int]:
     return _run_api("sendEdoc", handler, changes_state=True)
 
 
+@bp.post("/sendEdocs")
+def send_edocs() -> tuple[Response, int]:
+    """Several packets in one call: body ``{"items": [{"from", "messagetype", "data"}]}``.
+
+    ``data`` is the packet in base64; at most 100 items. The whole body is bounded by
+    ``HUB_MAX_PACKET_BYTES`` like every request (read before authentication; a bigger one
+    is refused with error 10, HTTP 413, and the client then sends packet by packet).
+    → ``data: [{"DocId"} | {"ErrorCode", "ErrorDesc"}]``, one per item in order:
+    each item is stored exactly as ``sendEdoc`` stores it (same checks, same error codes,
+    the same packet again answers the same DocId), in its own savepoint, so a refused
+    item stores nothing and does not stop the others (an eoffice extension).
+    """
+
+    def handler(session: Session, system: System) -> dict[str, Any]:
+        _check_servicetype()
+        payload = _json_body()
+        items = payload.get("items") if isinstance(payload, dict) else None
+        if not isinstance(items, list):
+            raise InvalidFile("items phải là danh sách / items must be a list")
+        return _ok(data=service.send_packets(session, system, items, settings=_state().settings))
+
+    return _run_api("sendEdocs", handler, changes_state=True)
+
+
 @bp.post("/getReceivedEdocList")
 def get_received_edoc_list() -> tuple[Response, int]:
     """Unacknowledged packets (``messagetype`` edoc or status) for the caller's bodies."""

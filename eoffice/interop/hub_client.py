@@ -87,6 +87,7 @@ class HubClient:
         self._prefix = urlsplit(self.base_url).path.rstrip("/")
         self._http = httpx.Client(timeout=timeout, transport=transport)
         self._batch = True  # the hub has getEdocs / updateStatuses (eoffice's own hub does)
+        self._batch_send = True  # ... and sendEdocs
 
     def __enter__(self) -> HubClient:
         return self
@@ -122,6 +123,47 @@ class HubClient:
         if not isinstance(doc_id, str) or not doc_id:
             raise HubUnavailable("Trục không trả về DocId / hub answered without a DocId")
         return doc_id
+
+    def send_edocs(self, items: list[tuple[bytes, str, str]]) -> list[str | HubError]:
+        """Send several ``(packet, from_code, messagetype)`` in one call (``sendEdocs``).
+
+        Returns, per item in order, its DocId or the :class:`HubError` the hub refused it
+        with (the item was not stored). Sending the same batch again is safe: packets
+        already stored answer their first DocId. A hub without the batch endpoint (404/405)
+        is sent one ``sendEdoc`` per item from then on; a batch refused as too large (413)
+        goes packet by packet. Transport errors (:class:`HubUnavailable`) and refusals of
+        the whole call raise, as for ``send_edoc``.
+        """
+        if not items:
+            return []
+        if self._batch_send:
+            body = {"items": [
+                {"from": from_code, "messagetype": messagetype,
+                 "data": base64.b64encode(packet).decode("ascii")}
+                for packet, from_code, messagetype in items
+            ]}
+            try:
+                answer = self._call("POST", "sendEdocs", body=_json(body),
+                                    headers={"servicetype": "eDoc",
+                                             "Content-Type": "application/json"})
+            except HubError as exc:
+                if exc.http_status in (404, 405):
+                    self._batch_send = False
+                elif exc.http_status != 413 or len(items) == 1:
+                    raise
+            else:
+                entries = _data_list(answer)
+                if len(entries) != len(items):
+                    raise HubUnavailable(
+                        "Trục trả lời sai số gói tin / hub answered for another number of items")
+                return [_send_result(entry) for entry in entries]
+        results: list[str | HubError] = []
+        for packet, from_code, messagetype in items:
+            try:
+                results.append(self.send_edoc(packet, from_code, messagetype))
+            except HubError as exc:
+                results.append(exc)
+        return results
 
     def get_received_list(self, messagetype: str = "edoc") -> list[dict[str, Any]]:
         """Packets (``edoc`` or ``status``) waiting for the system's bodies."""
@@ -330,6 +372,20 @@ def _unframe(content: bytes) -> dict[str, bytes]:
 
 def _json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _send_result(entry: Any) -> str | HubError:
+    """One ``sendEdocs`` entry: the DocId, or the refusal of that item."""
+    if not isinstance(entry, dict):
+        raise HubUnavailable("Trục trả lời không hợp lệ / malformed sendEdocs entry")
+    doc_id = entry.get("DocId")
+    if isinstance(doc_id, str) and doc_id:
+        return doc_id
+    code = str(entry.get("ErrorCode") or "")
+    if not code or code == "0":
+        raise HubUnavailable("Trục không trả về DocId / hub answered without a DocId")
+    # The whole call succeeded (HTTP 200); this item alone was refused.
+    return HubError(code, str(entry.get("ErrorDesc") or "Trục từ chối gói tin / refused"), 200)
 
 
 def _data_list(answer: dict[str, Any]) -> list[dict[str, Any]]:

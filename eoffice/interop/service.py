@@ -7,7 +7,9 @@ Entry points (called inside a unit of work, except the two network loops):
   (or :func:`emit_status`) in the same transaction as the state change that sends.
 * :func:`deliver` — one attempt to hand a pending packet to the hub (Celery task
   ``eoffice.interop.deliver_packet``; the beat task ``eoffice.interop.flush_outbox``
-  retries due rows, so a lost task or a killed worker only delays delivery).
+  retries due rows, so a lost task or a killed worker only delays delivery);
+  :func:`deliver_many` — the same for several rows in one ``sendEdocs`` call (task
+  ``eoffice.interop.deliver_packets``).
 * :func:`poll` — fetch what the hub lists for our bodies (documents and statuses),
   store each once, hand documents to the registered receivers, acknowledge.
 
@@ -24,7 +26,6 @@ import os
 import threading
 import zlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -207,7 +208,8 @@ def _deliver_after_commit(message_id: int) -> None:
 
 
 def queue_deliveries(message_ids: list[int]) -> None:
-    """One task for a single row; else tasks of ``HUB_SEND_CONCURRENCY`` rows each."""
+    """One task for a single row; else tasks of ``HUB_SEND_CONCURRENCY`` rows each (one
+    ``sendEdocs`` call per task)."""
     from eoffice.interop.tasks import deliver_packet, deliver_packets
 
     if len(message_ids) == 1:
@@ -264,56 +266,84 @@ def deliver(message_id: int, *, client: HubClient | None = None) -> str:
         message.attempts += 1
         try:
             hub = client or hub_client()
-            message.hub_doc_id = hub.send_edoc(packet, message.from_code,
-                                               messagetype=message.message_type)
+            doc_id = hub.send_edoc(packet, message.from_code, messagetype=message.message_type)
         except HubError as exc:
-            message.state = "dead"
-            message.last_error = f"Trục liên thông từ chối (mã {exc.code}): {exc.desc}"
-            _mark_failed(message)
+            _refused(message, exc)
         except HubClientError as exc:
-            message.last_error = f"Không gửi được, sẽ thử lại: {exc}"
-            if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-                message.state = "dead"
-                message.last_error = (f"Đã thử {message.attempts} lần không thành công: {exc}")
-                _mark_failed(message)
-            else:
-                message.next_attempt_at = utcnow() + backoff(message.attempts)
+            _retry_later(message, exc)
         else:
-            message.state = "sent"
-            message.sent_at = utcnow()
-            message.last_error = ""
-            if message.message_type == "edoc":
-                for code in filter(None, message.to_codes.split(",")):
-                    _set_delivery(message.document_id, code, "", "Đã gửi lên trục liên thông",
-                                  None, only_if_empty=True)
+            _sent(message, doc_id)
         return message.state
 
 
-def deliver_many(message_ids: list[int]) -> list[str]:
-    """Delivery attempts for several rows at once (``HUB_SEND_CONCURRENCY`` in flight).
+def deliver_many(message_ids: list[int], *, client: HubClient | None = None) -> list[str]:
+    """Delivery attempts for several rows with one ``sendEdocs`` call; their states after.
 
-    Each attempt is :func:`deliver` in its own thread, application context, session and
-    transaction: sending is mostly waiting (for the hub, its database, ours), so a worker
-    process keeps several packets in flight instead of one.
+    The rows are claimed in one transaction (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; a row
+    another worker holds answers ``locked``, a row no longer pending its state, as
+    :func:`deliver` does), their packets go to the hub in one request, and each row then
+    gets its own outcome exactly as in :func:`deliver` (sent; refused → dead letter;
+    hub unreachable → back-off, dead after ``OUTBOX_MAX_ATTEMPTS``), committed together.
+    One request instead of one per packet replaced the threads this used to run: the
+    hub's per-request cost (HTTP, authentication, commit) is paid once per batch.
     """
-    workers = min(len(message_ids), max(current_app.config.get("HUB_SEND_CONCURRENCY", 8), 1))
-    if workers <= 1:
-        return [deliver(message_id) for message_id in message_ids]
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def attempt(message_id: int) -> str:
-        with app.app_context():
+    if not message_ids:
+        return []
+    with unit_of_work():
+        stmt = (sa.select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
+                .order_by(OutboxMessage.id))
+        if db.engine.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        rows = {message.id: message for message in db.session.execute(stmt).scalars()}
+        due = [rows[i] for i in dict.fromkeys(message_ids)
+               if i in rows and rows[i].state == "pending"]
+        if due:
+            packets = [(store().get(m.packet_digest), m.from_code, m.message_type) for m in due]
+            for message in due:
+                message.attempts += 1
             try:
-                return deliver(message_id)
-            except Exception:
-                log.exception("outbox: delivery of %s failed; the sweeper retries it",
-                              message_id)
-                return "error"
-            finally:
-                db.session.remove()
+                hub = client or hub_client()
+                outcomes = hub.send_edocs(packets)
+            except HubError as exc:  # the whole call was refused (e.g. authentication)
+                for message in due:
+                    _refused(message, exc)
+            except HubClientError as exc:
+                for message in due:
+                    _retry_later(message, exc)
+            else:
+                for message, outcome in zip(due, outcomes, strict=True):
+                    if isinstance(outcome, HubError):
+                        _refused(message, outcome)
+                    else:
+                        _sent(message, outcome)
+        return [rows[i].state if i in rows else "locked" for i in message_ids]
 
-    with ThreadPoolExecutor(workers, thread_name_prefix="hub-send") as pool:
-        return list(pool.map(attempt, message_ids))
+
+def _sent(message: OutboxMessage, doc_id: str) -> None:
+    message.hub_doc_id = doc_id
+    message.state = "sent"
+    message.sent_at = utcnow()
+    message.last_error = ""
+    if message.message_type == "edoc":
+        for code in filter(None, message.to_codes.split(",")):
+            _set_delivery(message.document_id, code, "", "Đã gửi lên trục liên thông",
+                          None, only_if_empty=True)
+
+
+def _refused(message: OutboxMessage, exc: HubError) -> None:
+    message.state = "dead"
+    message.last_error = f"Trục liên thông từ chối (mã {exc.code}): {exc.desc}"
+    _mark_failed(message)
+
+
+def _retry_later(message: OutboxMessage, exc: HubClientError) -> None:
+    message.last_error = f"Không gửi được, sẽ thử lại: {exc}"
+    if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        message.state = "dead"
+        message.last_error = f"Đã thử {message.attempts} lần không thành công: {exc}"
+        _mark_failed(message)
+    else:
+        message.next_attempt_at = utcnow() + backoff(message.attempts)
 
 
 def _mark_failed(message: OutboxMessage) -> None:

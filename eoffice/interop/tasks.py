@@ -15,13 +15,13 @@ def deliver_packet(message_id: int) -> str:
 
 @shared_task(name="eoffice.interop.deliver_packets")
 def deliver_packets(message_ids: list[int]) -> list[str]:
-    """Delivery attempts for several rows, several in flight at once."""
+    """Delivery attempts for several rows, sent to the hub in one ``sendEdocs`` call."""
     return service.deliver_many(message_ids)
 
 
 @shared_task(name="eoffice.interop.flush_outbox")
 def flush_outbox() -> int:
-    """Queue delivery of every due pending packet (beat), in groups sent concurrently."""
+    """Queue delivery of every due pending packet (beat), in groups sent in one call each."""
     ids = service.claim_due_messages()
     if ids:
         service.queue_deliveries(ids)

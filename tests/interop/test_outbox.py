@@ -11,6 +11,7 @@ from helpers import plain_pdf
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.wrappers import Response
 
+from eoffice.audit.models import AuditEvent
 from eoffice.core.db import utcnow
 from eoffice.core.errors import PermissionDenied
 from eoffice.core.uow import unit_of_work
@@ -169,3 +170,66 @@ def test_statuses_update_delivery_in_order(hub, db_session):
     assert service.poll()["status"] == 2
     row = db_session.execute(sa.select(DeliveryStatus)).scalar_one()
     assert (row.recipient_code, row.status_code) == (VPCP, "03")
+
+
+def _counting(app) -> list[str]:
+    """Record the paths of the hub calls this app makes."""
+    asked: list[str] = []
+    inner = app.extensions["hub_transport"]
+
+    class Counting(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            asked.append(request.url.path)
+            return inner.handle_request(request)
+
+    app.extensions["hub_transport"] = Counting()
+    return asked
+
+
+def test_deliver_many_sends_one_batch_and_applies_each_outcome(app, hub, db_session):
+    sent_before = _send([VPCP], number="1")
+    assert service.deliver(sent_before.id) == "sent"
+    good, refused, other = (_send([VPCP], number="2"), _send(["000.00.99.H33"], number="3"),
+                            _send([RACHGIA, VPCP], number="4"))
+    asked = _counting(app)
+    ids = [good.id, refused.id, sent_before.id, other.id, 987654]
+    assert service.deliver_many(ids) == ["sent", "dead", "sent", "sent", "locked"]
+    assert asked == ["/hub/sendEdocs"]  # one request for the three pending rows
+    for message in (good, refused, sent_before, other):
+        db_session.refresh(message)
+    assert good.hub_doc_id and other.hub_doc_id and good.sent_at and good.last_error == ""
+    assert sent_before.attempts == 1  # not pending: left alone
+    assert refused.attempts == 1 and "mã 18" in refused.last_error and not refused.hub_doc_id
+    assert db_session.execute(sa.select(AuditEvent.object_id).where(
+        AuditEvent.action == "interop.dead_letter")).scalars().all() == [str(refused.id)]
+    statuses = service.delivery_statuses(other.document_id)
+    assert {(d.recipient_code, d.description) for d in statuses} == {
+        (RACHGIA, "Đã gửi lên trục liên thông"), (VPCP, "Đã gửi lên trục liên thông")}
+    listed = hub.get_received_list("edoc")
+    assert sorted(i["docId"] for i in listed) == sorted(
+        [sent_before.hub_doc_id, good.hub_doc_id, other.hub_doc_id])
+    # again: nothing pending, nothing asked
+    assert service.deliver_many(ids[:4]) == ["sent", "dead", "sent", "sent"]
+    assert asked == ["/hub/sendEdocs"]
+
+
+def test_deliver_many_backs_off_when_the_hub_is_unreachable(app, hub, db_session):
+    first, second = _send([VPCP], number="1"), _send([VPCP], number="2")
+
+    def down(request):
+        raise httpx.ConnectError("connection refused", request=request)
+
+    app.extensions["hub_transport"], working = httpx.MockTransport(down), \
+        app.extensions["hub_transport"]
+    assert service.deliver_many([first.id, second.id]) == ["pending", "pending"]
+    for message in (first, second):
+        db_session.refresh(message)
+        assert message.attempts == 1 and message.next_attempt_at > utcnow()
+        assert "thử lại" in message.last_error
+    service.deliver_many([first.id, second.id])
+    assert service.deliver_many([first.id, second.id]) == ["dead", "dead"]  # 3rd attempt
+    db_session.refresh(first)
+    assert "3 lần" in first.last_error
+    app.extensions["hub_transport"] = working
+    assert service.deliver_many([first.id, second.id]) == ["dead", "dead"]
+    assert hub.get_received_list("edoc") == []

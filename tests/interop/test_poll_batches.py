@@ -1,8 +1,7 @@
-"""Receiving in batches, poll shards and the poll lock; deliveries several at a time."""
+"""Receiving in batches, poll shards and the poll lock; deliveries several in one call."""
 
 from __future__ import annotations
 
-import threading
 import zlib
 from datetime import date
 
@@ -165,8 +164,8 @@ def test_one_transaction_queues_one_delivery_task(peer, db_session, monkeypatch)
     assert queued == [("one", one.id)]
 
 
-def test_deliver_many_sends_concurrently_each_once(tmp_path, scratch_database_url):
-    """Committed rows (outside the test rollback): each thread has its own session."""
+def test_deliver_many_sends_one_batch_each_once(tmp_path, scratch_database_url):
+    """Committed rows (outside the test rollback): one sendEdocs call carries the group."""
     url = f"sqlite:///{tmp_path}/hub-many.db"
     upgrade_hub_db(url)
     hub_app = create_hub_app({"HUB_DATABASE_URL": url, "TESTING": True})
@@ -177,12 +176,15 @@ def test_deliver_many_sends_concurrently_each_once(tmp_path, scratch_database_ur
         theirs = hub_service.register_system(session, "vpcp", [VPCP])
     transport = httpx.WSGITransport(app=DispatcherMiddleware(Response(status=404),
                                                              {"/hub": hub_app}))
-    threads: set[str] = set()
-    inner_send = HubClient.send_edoc
+    calls: list[int] = []
+    inner_send = HubClient.send_edocs
+
+    def send_edocs(self, items):
+        calls.append(len(items))
+        return inner_send(self, items)
 
     def send_edoc(self, *args, **kwargs):
-        threads.add(threading.current_thread().name)
-        return inner_send(self, *args, **kwargs)
+        raise AssertionError("one packet at a time")
 
     other = make_scratch_app(scratch_database_url, tmp_path / "many", HUB_SYSTEM_ID=ours[0],
                              HUB_SECRET=ours[1], HUB_URL="http://hub.test/hub",
@@ -200,6 +202,7 @@ def test_deliver_many_sends_concurrently_each_once(tmp_path, scratch_database_ur
                     for n in range(6)]
             with pytest.MonkeyPatch.context() as patch:
                 patch.setattr(HubClient, "send_edoc", send_edoc)
+                patch.setattr(HubClient, "send_edocs", send_edocs)
                 assert service.deliver_many(ids) == ["sent"] * 6
                 assert service.deliver_many(ids) == ["sent"] * 6  # again: no-op
             db.session.remove()
@@ -207,7 +210,7 @@ def test_deliver_many_sends_concurrently_each_once(tmp_path, scratch_database_ur
                                                   OutboxMessage.attempts)).all()
             assert sorted(states) == [("sent", 1)] * 6
             db.session.remove()
-        assert len(threads) > 1 and all(name.startswith("hub-send") for name in threads)
+        assert calls == [6]  # one request for the six packets, none for the no-op
         listed = HubClient("http://hub.test/hub", *theirs, transport=transport) \
             .get_received_list("edoc")
         assert len(listed) == 6
