@@ -307,9 +307,9 @@ def send_packets(
 ) -> list[dict[str, str]]:
     """Store several packets at once (``sendEdocs``), each exactly as :func:`send_packet`.
 
-    ``items`` are ``{"from", "messagetype", "data": base64}``. Each item runs in its own
-    SAVEPOINT: a refused item stores nothing and is reported in its own entry
-    (``ErrorCode``, ``ErrorDesc``); the others get their ``DocId``, in order.
+    ``items`` are ``{"from", "messagetype", "data"}``, data in base64 or as bytes. Each
+    item runs in its own SAVEPOINT: a refused item stores nothing and is reported in its
+    own entry (``ErrorCode``, ``ErrorDesc``); the others get their ``DocId``, in order.
     """
     if not items:
         raise InvalidFile("Thiếu danh sách gói tin / missing items")
@@ -341,6 +341,8 @@ def send_packets(
 
 
 def _item_body(data: object) -> bytes:
+    if isinstance(data, bytes):  # sent unencoded (packet framing)
+        return data
     if not isinstance(data, str):
         raise InvalidFile("Thiếu nội dung gói tin (data, base64) / missing data")
     try:

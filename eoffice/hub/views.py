@@ -27,16 +27,12 @@ from eoffice.hub.chaos import ChaosOutcome
 from eoffice.hub.errors import HubFailure, HubUnavailableError, InvalidFile
 from eoffice.hub.models import SeenSignature, System, utcnow
 from eoffice.hub.state import HubState
+from eoffice.interop import framing
 
 bp = Blueprint("hub", __name__)
 
 Handler = Callable[[Session, System], "dict[str, Any] | Response"]
 
-# getEdocs answers in this framing when the client asks for it (``Accept``): the JSON
-# answer without the packets on the first line, each entry with the packet's ``size``,
-# then the packets' bytes one after the other in that order. No base64, no JSON string
-# of megabytes to escape and parse: the packets travel as they are stored.
-PACKETS_MEDIA_TYPE = "application/vnd.eoffice.edocs"
 
 
 def _state() -> HubState:
@@ -157,7 +153,9 @@ def send_edoc() -> tuple[Response, int]:
 def send_edocs() -> tuple[Response, int]:
     """Several packets in one call: body ``{"items": [{"from", "messagetype", "data"}]}``.
 
-    ``data`` is the packet in base64; at most 100 items. The whole body is bounded by
+    ``data`` is the packet in base64 — or, with ``Content-Type:
+    application/vnd.eoffice.edocs`` (:mod:`eoffice.interop.framing`), the items carry
+    ``size`` and the packets follow unencoded; at most 100 items. The whole body is bounded by
     ``HUB_MAX_PACKET_BYTES`` like every request (read before authentication; a bigger one
     is refused with error 10, HTTP 413, and the client then sends packet by packet).
     → ``data: [{"DocId"} | {"ErrorCode", "ErrorDesc"}]``, one per item in order:
@@ -168,8 +166,17 @@ def send_edocs() -> tuple[Response, int]:
 
     def handler(session: Session, system: System) -> dict[str, Any]:
         _check_servicetype()
-        payload = _json_body()
-        items = payload.get("items") if isinstance(payload, dict) else None
+        if request.mimetype == framing.MEDIA_TYPE:
+            try:
+                header, packets = framing.unframe(request.get_data(cache=True), "items")
+            except ValueError as exc:
+                raise InvalidFile(f"Khuôn dạng gói tin sai / malformed packet framing: {exc}"
+                                  ) from exc
+            items: Any = [dict(entry, data=packet)
+                          for entry, packet in zip(header["items"], packets, strict=True)]
+        else:
+            payload = _json_body()
+            items = payload.get("items") if isinstance(payload, dict) else None
         if not isinstance(items, list):
             raise InvalidFile("items phải là danh sách / items must be a list")
         return _ok(data=service.send_packets(session, system, items, settings=_state().settings))
@@ -219,7 +226,7 @@ def get_edocs() -> tuple[Response, int]:
     → ``data: [{"docId", "data": base64}]`` for the packets the caller may read and
     ``missing: [docId]`` for the others (an eoffice extension of the axis API). A client
     that sends ``Accept: application/vnd.eoffice.edocs`` gets the packets unencoded
-    instead (:data:`PACKETS_MEDIA_TYPE`; entries carry ``size``, not ``data``).
+    instead (:mod:`eoffice.interop.framing`; entries carry ``size``, not ``data``).
     """
 
     def handler(session: Session, system: System) -> dict[str, Any] | Response:
@@ -229,11 +236,10 @@ def get_edocs() -> tuple[Response, int]:
             raise InvalidFile("docIds phải là danh sách chuỗi / docIds must be a list of strings")
         found = service.get_packets(session, system, doc_ids)
         missing = [i for i in doc_ids if i not in found]
-        if PACKETS_MEDIA_TYPE in request.headers.get("Accept", ""):
-            index = _ok(data=[{"docId": doc_id, "size": len(raw)}
-                              for doc_id, raw in found.items()], missing=missing)
-            body = [json.dumps(index, separators=(",", ":")).encode(), b"\n", *found.values()]
-            return Response(body, mimetype=PACKETS_MEDIA_TYPE)
+        if framing.MEDIA_TYPE in request.headers.get("Accept", ""):
+            body = framing.frame(_ok(missing=missing), "data",
+                                 [{"docId": doc_id} for doc_id in found], list(found.values()))
+            return Response(body, mimetype=framing.MEDIA_TYPE)
         data = [{"docId": doc_id, "data": base64.b64encode(raw).decode("ascii")}
                 for doc_id, raw in found.items()]
         return _ok(data=data, missing=missing)

@@ -32,11 +32,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-__all__ = ["HubClient", "HubClientError", "HubError", "HubUnavailable"]
+from eoffice.interop import framing
 
-# getEdocs answers with the packets unencoded when asked (see eoffice.hub.views; the
-# client does not import the hub, so the name is repeated here)
-PACKETS_MEDIA_TYPE = "application/vnd.eoffice.edocs"
+__all__ = ["HubClient", "HubClientError", "HubError", "HubUnavailable"]
 
 
 class HubClientError(Exception):
@@ -137,15 +135,14 @@ class HubClient:
         if not items:
             return []
         if self._batch_send:
-            body = {"items": [
-                {"from": from_code, "messagetype": messagetype,
-                 "data": base64.b64encode(packet).decode("ascii")}
-                for packet, from_code, messagetype in items
-            ]}
+            body = b"".join(framing.frame(
+                {}, "items", [{"from": from_code, "messagetype": messagetype}
+                              for _, from_code, messagetype in items],
+                [packet for packet, _, _ in items]))
             try:
-                answer = self._call("POST", "sendEdocs", body=_json(body),
+                answer = self._call("POST", "sendEdocs", body=body,
                                     headers={"servicetype": "eDoc",
-                                             "Content-Type": "application/json"})
+                                             "Content-Type": framing.MEDIA_TYPE})
             except HubError as exc:
                 if exc.http_status in (404, 405):
                     self._batch_send = False
@@ -196,10 +193,10 @@ class HubClient:
             try:
                 response = self._request(
                     "POST", "getEdocs", body=_json({"docIds": doc_ids}),
-                    headers={"Content-Type": "application/json", "Accept": PACKETS_MEDIA_TYPE})
+                    headers={"Content-Type": "application/json", "Accept": framing.MEDIA_TYPE})
                 if response.status_code == 200 and response.headers.get(
-                        "content-type", "").startswith(PACKETS_MEDIA_TYPE):
-                    return _unframe(response.content)
+                        "content-type", "").startswith(framing.MEDIA_TYPE):
+                    return _unframed_packets(response.content)
                 answer = self._answer(response)
             except HubError as exc:
                 if exc.http_status not in (404, 405):
@@ -346,28 +343,17 @@ class HubClient:
         return answer
 
 
-def _unframe(content: bytes) -> dict[str, bytes]:
-    """Packets from a getEdocs answer in the hub's packet framing (``PACKETS_MEDIA_TYPE``).
-
-    The first line is the JSON answer whose entries give each packet's ``size``; the
-    packets follow in that order and must fill the rest exactly.
-    """
-    head, newline, rest = content.partition(b"\n")
+def _unframed_packets(content: bytes) -> dict[str, bytes]:
+    """Packets by docId from a getEdocs answer in the packet framing."""
     try:
-        index = json.loads(head) if newline else None
-        entries = [(str(e["docId"]), int(e["size"])) for e in index["data"]]
-    except (ValueError, TypeError, KeyError) as exc:
+        header, packets = framing.unframe(content, "data")
+        if header.get("status") != "OK":
+            raise ValueError("not an OK answer")
+        return {str(entry["docId"]): packet
+                for entry, packet in zip(header["data"], packets, strict=True)}
+    except (ValueError, KeyError) as exc:
         raise HubUnavailable("Trục trả về gói tin không đúng khuôn dạng / malformed "
                              "packet framing from hub") from exc
-    if index.get("status") != "OK" or sum(size for _, size in entries) != len(rest) \
-            or any(size < 0 for _, size in entries):
-        raise HubUnavailable("Trục trả về gói tin không đúng khuôn dạng / malformed "
-                             "packet framing from hub")
-    found, offset = {}, 0
-    for doc_id, size in entries:
-        found[doc_id] = rest[offset:offset + size]
-        offset += size
-    return found
 
 
 def _json(value: Any) -> bytes:

@@ -224,3 +224,35 @@ def test_a_batch_costs_fewer_statements_than_one_call_per_packet(hub, hub_app, p
     assert len(batch) < len(one_by_one) * 0.75
     with hub.session() as session:
         assert len(list(session.scalars(select(Delivery)))) == 2 + 1 + 10 + 9  # one each
+
+
+def test_packets_travel_unencoded_in_the_packet_framing(hub, province, vpcp, pdf_bytes):
+    from eoffice.interop import framing
+
+    packets = [edoc_bytes(pdf_bytes, number=n) for n in ("1", "2")]
+    body = b"".join(framing.frame({}, "items", [{"from": PROVINCE, "messagetype": "edoc"}] * 2,
+                                  packets))
+    # no base64 on the wire: the body is the header line and the packets as they are
+    assert len(body) < sum(len(p) for p in packets) + 200
+    answer = province._call("POST", "sendEdocs", body=body, headers={
+        "servicetype": "eDoc", "Content-Type": framing.MEDIA_TYPE})
+    doc_ids = [entry["DocId"] for entry in answer["data"]]
+    assert set(_stored(hub)) == set(doc_ids)
+    # what the client sends is this framing, and the same packets answer the same DocIds
+    assert province.send_edocs([(p, PROVINCE, "edoc") for p in packets]) == doc_ids
+
+
+@pytest.mark.parametrize("body", [
+    b'{"items":[{"from":"x","messagetype":"edoc","size":10}]}\nshort',
+    b'{"items":[{"from":"x","messagetype":"edoc"}]}\nno size',
+    b'{"items":"abc"}\n',
+    b"no header line at all",
+])
+def test_malformed_framing_is_error_10_and_stores_nothing(hub, province, body):
+    from eoffice.interop import framing
+
+    with pytest.raises(HubError) as refused:
+        province._call("POST", "sendEdocs", body=body, headers={
+            "servicetype": "eDoc", "Content-Type": framing.MEDIA_TYPE})
+    assert refused.value.code == "10"
+    assert _stored(hub) == {}
