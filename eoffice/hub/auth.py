@@ -145,10 +145,12 @@ def remember_signature(
             )
         )
     # One INSERT … ON CONFLICT DO NOTHING (no SAVEPOINT): no row inserted = seen before.
-    inserted = session.execute(
-        insert_ignoring_duplicates(session, SeenSignature, ["systemid", "signature"])
-        .values(systemid=systemid, signature=signature, seen_at=now)
-        .returning(SeenSignature.systemid)
+    inserted = insert_ignoring_duplicates(
+        session,
+        SeenSignature.__table__,
+        {"systemid": systemid, "signature": signature, "seen_at": now},
+        ("systemid", "signature"),
+        returning="systemid",
     ).first()
     if inserted is None:
         raise AuthenticationFailed("Yêu cầu đã được gửi trước đó (phát lại) / replayed request")

@@ -9,13 +9,15 @@ concurrent writers queue on the busy timeout instead of failing to upgrade a rea
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -73,18 +75,44 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
-def insert_ignoring_duplicates(session: Session, model: Any, conflict_on: list[str]) -> Any:
-    """``INSERT … ON CONFLICT (conflict_on) DO NOTHING`` for PostgreSQL and SQLite.
+def insert_ignoring_duplicates(
+    session: Any,
+    table: sa.Table,
+    values: Mapping[str, Any],
+    conflict_on: Sequence[str],
+    returning: str | None = None,
+) -> sa.CursorResult[Any]:
+    """``INSERT … ON CONFLICT (conflict_on) DO NOTHING [RETURNING col]`` (PostgreSQL, SQLite).
 
-    A row that would violate that unique key is not inserted (no RETURNING row; rowcount
-    is not reliable here on psycopg) and the transaction goes on: no SAVEPOINT, no IntegrityError.
+    A row that would break that unique key is not inserted (no row returned) and the
+    transaction goes on: no SAVEPOINT, no IntegrityError. Written as one textual
+    statement per table and column set, with the columns' types on its parameters:
+    SQLAlchemy does not cache the compiled form of the dialects' own ``insert()``
+    constructs (``inherit_cache = False``), and compiling one costs about a millisecond
+    on every call of a busy path; a text statement is compiled once. ``values`` must
+    give every column the row needs (Python-side defaults are not applied).
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model).on_conflict_do_nothing(index_elements=conflict_on)
-    if dialect == "sqlite":
-        return sqlite.insert(model).on_conflict_do_nothing(index_elements=conflict_on)
-    raise NotImplementedError(f"the hub runs on PostgreSQL or SQLite, not {dialect}")
+    statement = _insert_ignoring_statement(table, tuple(values), tuple(conflict_on), returning)
+    return session.execute(statement, dict(values))
+
+
+@functools.cache
+def _insert_ignoring_statement(table: sa.Table, names: tuple[str, ...],
+                               conflict_on: tuple[str, ...],
+                               returning: str | None) -> sa.TextClause:
+    unknown = {*names, *conflict_on, *filter(None, [returning])} - set(table.c.keys())
+    if unknown:  # only the table's own column names ever reach the SQL text
+        raise ValueError(f"not columns of {table.name}: {sorted(unknown)}")
+    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "  # noqa: S608 (checked names)
+           f"VALUES ({', '.join(':' + name for name in names)}) "
+           f"ON CONFLICT ({', '.join(conflict_on)}) DO NOTHING")
+    if returning:
+        sql += f" RETURNING {returning}"
+    statement = sa.text(sql).bindparams(
+        *(sa.bindparam(name, type_=table.c[name].type) for name in names))
+    if returning:
+        return statement.columns(table.c[returning])  # type: ignore[return-value]
+    return statement
 
 
 def _alembic_config(url: str) -> Config:

@@ -253,22 +253,24 @@ def send_packet(
     # means the same bytes were sent before (a retry, or a concurrent duplicate that won
     # the race): answer with the first DocId and store nothing.
     doc_id = str(uuid.uuid4())
-    packet_id = session.execute(
-        insert_ignoring_duplicates(session, Packet, list(_PACKET_IDENTITY))
-        .values(
-            doc_id=doc_id,
-            system_id=system.id,
-            from_code=from_code,
-            message_type=kind,
-            document_id=document_id,
-            status_code=status_code,
-            subject=subject,
-            content_sha256=digest,
-            size=len(stored),
-            data=stored,
-            created_at=now,
-        )
-        .returning(Packet.id)
+    packet_id = insert_ignoring_duplicates(
+        session,
+        Packet.__table__,
+        {
+            "doc_id": doc_id,
+            "system_id": system.id,
+            "from_code": from_code,
+            "message_type": kind,
+            "document_id": document_id,
+            "status_code": status_code,
+            "subject": subject,
+            "content_sha256": digest,
+            "size": len(stored),
+            "data": stored,
+            "created_at": now,
+        },
+        _PACKET_IDENTITY,
+        returning="id",
     ).scalar()
     if packet_id is None:
         existing = _find_same(session, from_code, kind, document_id, digest)

@@ -10,14 +10,15 @@ follow the entry; on PostgreSQL the upsert recomputes ``tsv``.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from eoffice.auth.models import User
+from eoffice.core.db import utcnow
 from eoffice.documents.models import DocumentType
 from eoffice.incoming.models import IncomingDocument
 from eoffice.orgs.models import Organization
@@ -90,18 +91,36 @@ def upsert(conn: sa.Connection, values: dict[str, Any]) -> None:
     FTS5 triggers see the insert or the update, on PostgreSQL ``tsv`` is computed from the
     new texts (and, for an update, the stored PDF text).
     """
-    postgres = conn.dialect.name == "postgresql"
-    insert = (postgresql.insert if postgres else sqlite.insert)(_entries)
-    row = dict(values, content_text="", content_state="pending")
-    if postgres:
-        row["tsv"] = _tsv(sa.literal(row["title_text"]), sa.literal(row["people_text"]),
-                          sa.literal(""))
-    stmt = insert.values(**row)
-    changes = {name: stmt.excluded[name] for name in values if name not in ("kind", "doc_id")}
-    if postgres:
-        changes["tsv"] = _tsv(stmt.excluded.title_text, stmt.excluded.people_text,
-                              _entries.c.content_text)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["kind", "doc_id"], set_=changes))
+    row = dict(values, updated_at=utcnow())
+    conn.execute(_upsert_statement(conn.dialect.name, tuple(row)), row)
+
+
+# to_tsvector of the three folded texts, weighted A (title), B (people), C (PDF text)
+_TSV_SQL = ("setweight(to_tsvector('simple'::regconfig, coalesce({0}, '')), 'A') || "
+            "setweight(to_tsvector('simple'::regconfig, coalesce({1}, '')), 'B') || "
+            "setweight(to_tsvector('simple'::regconfig, coalesce({2}, '')), 'C')")
+
+
+@functools.cache
+def _upsert_statement(dialect: str, names: tuple[str, ...]) -> sa.TextClause:
+    """The upsert as text, built once per dialect (SQLAlchemy compiles a dialect
+    ``insert()`` anew on every call; a text statement once)."""
+    unknown = set(names) - set(_entries.c.keys())
+    if unknown:  # only the table's own column names ever reach the SQL text
+        raise ValueError(f"not columns of search_entries: {sorted(unknown)}")
+    columns = [*names, "content_text", "content_state"]
+    values = [":" + name for name in names] + ["''", "'pending'"]
+    updates = [f"{name} = excluded.{name}" for name in names if name not in ("kind", "doc_id")]
+    if dialect == "postgresql":
+        columns.append("tsv")
+        values.append(_TSV_SQL.format(":title_text", ":people_text", "''"))
+        updates.append("tsv = " + _TSV_SQL.format("excluded.title_text", "excluded.people_text",
+                                                  "search_entries.content_text"))
+    sql = (f"INSERT INTO search_entries ({', '.join(columns)}) "  # noqa: S608 (checked names)
+           f"VALUES ({', '.join(values)}) "
+           f"ON CONFLICT (kind, doc_id) DO UPDATE SET {', '.join(updates)}")
+    return sa.text(sql).bindparams(
+        *(sa.bindparam(name, type_=_entries.c[name].type) for name in names))
 
 
 def set_content(conn: sa.Connection, kind: str, doc_id: int, text: str, state: str) -> bool:
