@@ -277,18 +277,17 @@ def send_packet(
         if existing is None:  # pragma: no cover - the conflicting row cannot vanish
             raise RuntimeError("hub: a conflicting packet row is not visible")
         return existing
-    session.execute(
-        insert(Delivery).values(
-            [
-                {
-                    "packet_id": packet_id,
-                    "recipient_code": code,
-                    "status": DeliveryStatus.pending,
-                    "created_at": now,
-                }
-                for code in recipients
-            ]
-        )
+    session.execute(  # parameters, not .values([...]): the statement stays cacheable
+        insert(Delivery),
+        [
+            {
+                "packet_id": packet_id,
+                "recipient_code": code,
+                "status": DeliveryStatus.pending,
+                "created_at": now,
+            }
+            for code in recipients
+        ],
     )
     if isinstance(packet, StatusPacket):
         _record_receive_status(session, packet, now)
