@@ -226,8 +226,10 @@ def enqueue_packets(pdf: bytes, count: int, notation: str) -> None:
     db.session.remove()
 
 
-def wait_for(receiver: Any, count: int, deadline: float) -> None:
-    """Until the receiver's incoming register holds ``count`` documents."""
+def wait_for(receiver: Any, count: int, deadline: float,
+             procs: list[subprocess.Popen[bytes]]) -> None:
+    """Until the receiver's incoming register holds ``count`` documents (a worker that
+    dies ends the run with its exit code instead of waiting for the deadline)."""
     from eoffice.extensions import db
     from eoffice.incoming.models import IncomingDocument
 
@@ -237,6 +239,9 @@ def wait_for(receiver: Any, count: int, deadline: float) -> None:
             db.session.remove()
             if done >= count:
                 return
+            dead = [(proc.args[-1], proc.returncode) for proc in procs if proc.poll() is not None]
+            if dead:
+                raise RuntimeError(f"a worker died: {dead} ({done}/{count} arrived)")
             if time.perf_counter() > deadline:
                 raise RuntimeError(f"only {done}/{count} arrived in time")
             time.sleep(0.05)
@@ -288,13 +293,13 @@ def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool
             # warm-up: first-use costs (keys unlocked, PKI loaded, statements compiled)
             # are paid before the clock starts
             enqueue_packets(pdf, warmup, f"W{label}")
-            wait_for(apps["receiver"], warmup, time.perf_counter() + 300)
+            wait_for(apps["receiver"], warmup, time.perf_counter() + 300, procs)
             enqueue_packets(pdf, packets, label)
         workers = {"sender": procs[0].pid, "receiver": procs[1].pid}
         before = cpu_by_party(workers)
         start = time.perf_counter()
         print(f"case start {time.time():.2f} verify={verify}", file=sys.stderr, flush=True)
-        wait_for(apps["receiver"], warmup + packets, start + 600)
+        wait_for(apps["receiver"], warmup + packets, start + 600, procs)
         elapsed = time.perf_counter() - start
         after = cpu_by_party(workers)
         print(f"case end {time.time():.2f} {packets / elapsed:.1f} pkt/s", file=sys.stderr,
