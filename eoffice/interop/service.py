@@ -311,23 +311,51 @@ def deliver_many(message_ids: list[int], *, client: HubClient | None = None) -> 
                 for message in due:
                     _retry_later(message, exc)
             else:
+                sent = []
                 for message, outcome in zip(due, outcomes, strict=True):
                     if isinstance(outcome, HubError):
                         _refused(message, outcome)
                     else:
-                        _sent(message, outcome)
+                        _sent(message, outcome, note_delivery=False)
+                        sent.append(message)
+                _note_on_hub([(m.document_id, code) for m in sent if m.message_type == "edoc"
+                              for code in filter(None, m.to_codes.split(","))])
         return [rows[i].state if i in rows else "locked" for i in message_ids]
 
 
-def _sent(message: OutboxMessage, doc_id: str) -> None:
+def _sent(message: OutboxMessage, doc_id: str, *, note_delivery: bool = True) -> None:
     message.hub_doc_id = doc_id
     message.state = "sent"
     message.sent_at = utcnow()
     message.last_error = ""
-    if message.message_type == "edoc":
-        for code in filter(None, message.to_codes.split(",")):
-            _set_delivery(message.document_id, code, "", "Đã gửi lên trục liên thông",
-                          None, only_if_empty=True)
+    if message.message_type == "edoc" and note_delivery:
+        _note_on_hub([(message.document_id, code)
+                      for code in filter(None, message.to_codes.split(","))])
+
+
+ON_HUB = "Đã gửi lên trục liên thông"
+
+
+def _note_on_hub(pairs: list[tuple[str, str]]) -> None:
+    """"On the hub" for each (document, recipient) that has no status yet (one query for
+    all of a batch's recipients, not one per recipient)."""
+    if not pairs:
+        return
+    rows = {(row.document_id, row.recipient_code): row for row in db.session.execute(
+        sa.select(DeliveryStatus).where(
+            sa.tuple_(DeliveryStatus.document_id, DeliveryStatus.recipient_code)
+            .in_(sorted(set(pairs))))).scalars()}
+    now = utcnow()
+    for document_id, code in dict.fromkeys(pairs):
+        row = rows.get((document_id, code))
+        if row is None:
+            row = DeliveryStatus(document_id=document_id, recipient_code=code, status_code="")
+            db.session.add(row)
+        elif row.status_code:
+            continue  # a recipient already reported: keep its status
+        row.description = ON_HUB
+        row.reported_at = None
+        row.updated_at = now
 
 
 def _refused(message: OutboxMessage, exc: HubError) -> None:
