@@ -78,6 +78,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "HUB_POLL_BATCH": int(_env("HUB_POLL_BATCH", "20")),
         "HUB_POLL_BATCH_BYTES": int(_env("HUB_POLL_BATCH_BYTES", str(16 * 1024 * 1024))),
         "HUB_POLL_SHARDS": max(int(_env("HUB_POLL_SHARDS", "1")), 1),
+        # a poll that stored packets lists again at once, for at most this long
+        "HUB_POLL_DRAIN_SECONDS": float(_env("HUB_POLL_DRAIN_SECONDS", "30")),
         # sending: packets one delivery task sends in one sendEdocs call (the outbox batch)
         "HUB_SEND_CONCURRENCY": max(int(_env("HUB_SEND_CONCURRENCY", "8")), 1),
         "HUB_DEMO_PEER": _bool(_env("HUB_DEMO_PEER")),

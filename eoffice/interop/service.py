@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -440,7 +441,9 @@ def poll(*, client: HubClient | None = None, shard: int = 0,
     ``shards`` > 1 this poll only takes the packets whose hub docId hashes to ``shard``
     (the beat runs one poll per shard, so several worker processes receive in
     parallel). Only one poll per shard runs at a time on a host (a file lock in the
-    instance folder): an overlapping beat tick returns at once with ``busy: 1``.
+    instance folder): an overlapping beat tick returns at once with ``busy: 1``. A poll
+    that stored something lists again straight away (up to ``HUB_POLL_DRAIN_SECONDS``), so
+    a steady flow is received without waiting for the next tick.
     """
     counts = {"edoc": 0, "status": 0, "duplicate": 0, "failed": 0, "retry": 0, "busy": 0}
     with _poll_lock(shard) as locked:
@@ -451,15 +454,23 @@ def poll(*, client: HubClient | None = None, shard: int = 0,
         config = current_app.config
         size, limit = config.get("HUB_POLL_BATCH", 20), config.get("HUB_POLL_BATCH_BYTES",
                                                                    16 * 1024 * 1024)
-        for message_type in ("edoc", "status"):
-            items = hub.get_received_list(message_type)
-            if shards > 1:
-                items = [item for item in items
-                         if zlib.crc32(str(item["docId"]).encode()) % shards == shard]
-            for batch in _batches(items, size, limit):
-                for outcome in _receive_batch(hub, batch, message_type):
-                    counts[outcome if outcome in counts else message_type] += 1
-    return counts
+        deadline = time.monotonic() + config.get("HUB_POLL_DRAIN_SECONDS", 30)
+        while True:
+            stored = 0
+            for message_type in ("edoc", "status"):
+                items = hub.get_received_list(message_type)
+                if shards > 1:
+                    items = [item for item in items
+                             if zlib.crc32(str(item["docId"]).encode()) % shards == shard]
+                for batch in _batches(items, size, limit):
+                    for outcome in _receive_batch(hub, batch, message_type):
+                        key = outcome if outcome in counts else message_type
+                        counts[key] += 1
+                        stored += key in ("edoc", "status")
+            # more may have arrived meanwhile: list again at once rather than at the next
+            # tick, while packets keep coming (and within HUB_POLL_DRAIN_SECONDS)
+            if not stored or time.monotonic() >= deadline:
+                return counts
 
 
 @contextmanager
