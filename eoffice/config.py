@@ -117,6 +117,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # Off only for measurements (bench/hub_bench.py): documents then carry no report.
         "INCOMING_VERIFY_ON_ARRIVAL": _env("INCOMING_VERIFY_ON_ARRIVAL", "1").strip().lower()
         not in ("0", "false", "no", "off"),
+        # validate received PDFs in this many processes (0: in the polling thread)
+        "INCOMING_VERIFY_PROCESSES": int(_env("INCOMING_VERIFY_PROCESSES", "0")),
         "INCOMING_REMIND_DAYS": int(_env("INCOMING_REMIND_DAYS", "1")),
         "INCOMING_REMIND_SECONDS": float(_env("INCOMING_REMIND_SECONDS", "3600")),
         "OUTGOING_SEAL_LEVEL": _env("OUTGOING_SEAL_LEVEL", "B-LTA"),

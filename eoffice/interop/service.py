@@ -531,7 +531,11 @@ def _receive_batch(hub: HubClient, batch: list[dict[str, Any]], message_type: st
     from eoffice.documents.keys import report_cache
 
     with report_cache():
-        prepared = {doc_id: _prepare(raw) for doc_id, raw in raws.items()}
+        verify = bool(current_app.config.get("INCOMING_VERIFY_ON_ARRIVAL"))
+        prepared = {doc_id: _prepare(raw, verify=False) for doc_id, raw in raws.items()}
+        if verify:
+            _validate_pdfs([p.packet for p in prepared.values()
+                            if isinstance(p.packet, edxml.EdocPacket)])
         stored = _store_batch(fresh, raws, prepared, message_type, outcomes)
     acks += stored
     if acks:
@@ -586,7 +590,20 @@ class _Prepared:
     check: edxml.SignatureCheck | None
 
 
-def _prepare(raw: bytes) -> _Prepared:
+def _validate_pdfs(packets: list[edxml.EdocPacket]) -> None:
+    """Validate the batch's PDFs before its transaction (filling the report cache):
+    in the validation processes when configured, else here."""
+    from eoffice.documents import verify_pool
+    from eoffice.documents.keys import verify_pdf
+
+    pdfs = [a.data for packet in packets for a in packet.attachments if a.data[:5] == b"%PDF-"]
+    verify_pool.validate_all(pdfs)
+    for data in pdfs:  # (answered from the cache when the pool did it)
+        with suppress(Exception):  # the receiver verifies again and reports
+            verify_pdf(data)
+
+
+def _prepare(raw: bytes, *, verify: bool | None = None) -> _Prepared:
     """Parse and check a packet; warm the PDF report cache when arrivals are verified.
 
     Done before the batch's transaction opens, so the CPU-heavy part of receiving holds
@@ -596,16 +613,14 @@ def _prepare(raw: bytes) -> _Prepared:
         packet, tree = edxml.parse_packet_tree(raw)
     except edxml.EdxmlError as exc:
         return _Prepared(None, exc, None)
-    from eoffice.documents.keys import trust_roots, verify_pdf
+    from eoffice.documents.keys import trust_roots
 
     roots = list(current_app.config.get("EDXML_TRUST_ROOTS") or []) + list(trust_roots())
     check = edxml.verify_packet_signature(raw, roots, root=tree)
-    if isinstance(packet, edxml.EdocPacket) and current_app.config.get(
-            "INCOMING_VERIFY_ON_ARRIVAL"):
-        for attachment in packet.attachments:
-            if attachment.data[:5] == b"%PDF-":
-                with suppress(Exception):  # the receiver verifies again and reports
-                    verify_pdf(attachment.data)
+    if verify is None:
+        verify = bool(current_app.config.get("INCOMING_VERIFY_ON_ARRIVAL"))
+    if verify and isinstance(packet, edxml.EdocPacket):
+        _validate_pdfs([packet])
     return _Prepared(packet, None, check)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zlib
 from datetime import date
 
@@ -251,9 +252,10 @@ def test_report_cache_validates_each_pdf_once(app, monkeypatch):
     assert len(calls) == 4 and first["valid"] is False  # an unsigned PDF
 
 
-def test_a_batch_costs_a_bounded_number_of_statements_per_packet(app, peer, db_session):
+def test_a_batch_costs_a_bounded_number_of_statements_per_packet(app, db_session, peer):
     """Receiving is per-packet work on the database: the body, its clerks, the signer and
     the audit chain's head are looked up once per batch, not once per packet."""
+    db_session.commit()  # the body made by ``peer`` outlives the poll's rollback
     for n in range(1, 5):
         peer.send_edoc(_edoc(f"{n}"), VPCP)
     app.config.update(HUB_POLL_BATCH=4)
@@ -272,10 +274,13 @@ def test_a_batch_costs_a_bounded_number_of_statements_per_packet(app, peer, db_s
     # 13 per packet on PostgreSQL (inbox, document, file, search entry, two audit events,
     # status 01 outbox row, the two duplicate checks...) plus a few per batch; was 22.
     assert len(work) <= 4 * 14 + 6, "\n".join(work)
+    assert sum(s.startswith("INSERT INTO incoming_documents") for s in work) == 4
     lookups = [s for s in work if s.startswith("SELECT") and (
         "FROM organizations" in s or "FROM audit_head" in s or "FROM users" in s
         or "FROM signing_keys" in s)]
-    assert len(lookups) <= 4, lookups
+    # once per batch each: the audit head, the receiving body, the clerks, the signing
+    # body and its key (were once per packet)
+    assert len(lookups) <= 5, lookups
 
 
 def test_a_poll_that_stored_packets_lists_again_at_once(peer, db_session, monkeypatch):
@@ -306,3 +311,33 @@ def test_a_poll_does_not_spin_on_packets_it_cannot_store(peer, db_session, monke
     monkeypatch.setattr(service, "_store_received", broken)
     counts = service.poll()
     assert counts["retry"] == 1 and counts["edoc"] == 0 and len(passes) == 1
+
+
+def test_pdfs_can_be_validated_in_worker_processes(app, db_session, peer, monkeypatch):
+    """INCOMING_VERIFY_PROCESSES: the batch's PDFs are validated in spawned processes (a
+    thread-pool worker then validates on several CPUs) with the same report as here."""
+    import signing
+    from eoffice.documents import keys, verify_pool
+    from eoffice.incoming.models import IncomingFile
+
+    db_session.commit()  # the body made by ``peer`` outlives the poll's rollback
+    app.config.update(INCOMING_VERIFY_ON_ARRIVAL=True, INCOMING_VERIFY_PROCESSES=1)
+    for n in ("1", "2"):
+        peer.send_edoc(_edoc(n), VPCP)
+    validate = signing.validate_pdf
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("validated in the polling thread")
+
+    monkeypatch.setattr(signing, "validate_pdf", not_here)
+    try:
+        assert service.poll()["edoc"] == 2
+    finally:
+        verify_pool._reset()
+        app.config.update(INCOMING_VERIFY_PROCESSES=0)
+    monkeypatch.setattr(signing, "validate_pdf", validate)
+    expected = keys.verify_pdf(plain_pdf())
+    reports = [json.loads(f.report) for f in db_session.execute(sa.select(IncomingFile)).scalars()]
+    assert len(reports) == 2
+    assert all(r["valid"] == expected["valid"] and r["verdict"] == expected["verdict"]
+               for r in reports)
