@@ -170,11 +170,13 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _children(pid: int) -> list[int]:
+    """Every descendant (children of any thread: a pool thread may start processes)."""
+    pids = []
     try:
-        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            pids += [int(p) for p in (task / "children").read_text().split()]
     except OSError:
         return []
-    pids = [int(p) for p in found]
     return pids + [grand for child in pids for grand in _children(child)]
 
 
@@ -253,7 +255,8 @@ CPU_REPORT: list[tuple[int, bool, float, dict[str, float]]] = []
 
 def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool,
              hub_url: str, creds: dict[str, tuple[str, str]], pki_dir: Path,
-             pool: str = "threads", tick: float = 0.2, warmup: int = 10) -> float:
+             pool: str = "threads", tick: float = 0.2, warmup: int = 10,
+             verify_processes: int = 2) -> float:
     from eoffice.core.permissions import SYSTEM
     from eoffice.core.uow import unit_of_work
     from eoffice.extensions import db
@@ -280,7 +283,8 @@ def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool
                    EOFFICE_HUB_SYSTEM_ID=creds[side][0], EOFFICE_HUB_SECRET=creds[side][1],
                    EOFFICE_HUB_POLL_SECONDS=str(tick), EOFFICE_OUTBOX_FLUSH_SECONDS=str(tick),
                    EOFFICE_OUTBOX_LEASE_SECONDS="30",
-                   EOFFICE_INCOMING_VERIFY_ON_ARRIVAL="1" if verify else "0")
+                   EOFFICE_INCOMING_VERIFY_ON_ARRIVAL="1" if verify else "0",
+                   EOFFICE_INCOMING_VERIFY_PROCESSES=str(verify_processes))
         procs.append(worker(env, tmp / f"{side}-{label}.log", pool))
     time.sleep(6)  # workers up
     try:
@@ -334,6 +338,8 @@ def main() -> None:
                         help="seconds between polls of the hub and between outbox sweeps")
     parser.add_argument("--warmup", type=int, default=10,
                         help="packets sent and received before the clock starts")
+    parser.add_argument("--verify-processes", type=int, default=2,
+                        help="INCOMING_VERIFY_PROCESSES of the receiving worker")
     args = parser.parse_args()
     import logging
 
@@ -388,10 +394,12 @@ def main() -> None:
             if args.verification != "off":
                 only = verification_rate(maker_url, tmp / "maker", pdf, counts[label])
                 with_v = run_case(tmp, admin, pdf, counts[label], True, hub_url, creds,
-                                  pki_dir, args.pool, args.tick, args.warmup)
+                                  pki_dir, args.pool, args.tick, args.warmup,
+                                  args.verify_processes)
             if args.verification != "on":
                 without = run_case(tmp, admin, pdf, counts[label], False, hub_url, creds,
-                                   pki_dir, args.pool, args.tick, args.warmup)
+                                   pki_dir, args.pool, args.tick, args.warmup,
+                                  args.verify_processes)
             rows.append((label, len(pdf), counts[label], only, with_v, without))
     finally:
         server.shutdown()
