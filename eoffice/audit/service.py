@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from eoffice.audit.models import GENESIS, AuditEvent, AuditHead
 from eoffice.core.db import utcnow
-from eoffice.core.uow import per_transaction
 from eoffice.extensions import db
 
 # The entry point (web request, API call, CLI command, task) says where the action
@@ -51,9 +50,7 @@ def record(
     org_id: int | None = None,
 ) -> AuditEvent:
     """Append one event to the chain (inside the caller's transaction)."""
-    head = per_transaction("audit_head", _lock_head)
-    if head not in db.session:  # created in a savepoint that was rolled back since
-        head = _lock_head()
+    head = _lock_head()
     object_type = type(obj).__name__ if obj is not None else ""
     object_id = str(getattr(obj, "id", "") or "") if obj is not None else ""
     if org_id is None and actor is not None:
@@ -82,8 +79,8 @@ def record(
 def _lock_head() -> AuditHead:
     """The chain's head row, locked until the transaction ends (created on first use).
 
-    Locked once per transaction: every later event of the same transaction appends to
-    the head it already holds (a batch of received packets writes two events each).
+    Read again for every event, not remembered for the transaction: another session on
+    the same connection (a test's request next to its own session) may have moved it.
     """
     head = db.session.execute(
         sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()
