@@ -41,8 +41,11 @@ def _edoc(number: str, sender: str = VPCP, to: str = PROVINCE) -> bytes:
 
 
 @pytest.fixture
-def peer(app, tmp_path, make_org):
-    """An in-process hub; this app serves PROVINCE, the returned client is VPCP's system."""
+def peer(app, db_session, tmp_path, make_org):
+    """An in-process hub; this app serves PROVINCE, the returned client is VPCP's system.
+
+    The body is committed: a poll ends its read transaction (a rollback) before it talks
+    to the hub, which would otherwise drop it from the rollback-based test session."""
     url = f"sqlite:///{tmp_path}/hub.db"
     upgrade_hub_db(url)
     hub_app = create_hub_app({"HUB_DATABASE_URL": url, "TESTING": True})
@@ -57,6 +60,7 @@ def peer(app, tmp_path, make_org):
     app.config.update(HUB_SYSTEM_ID=ours[0], HUB_SECRET=ours[1], HUB_POLL_BATCH=2)
     app.extensions["hub_transport"] = transport
     make_org(code=PROVINCE, name="Ủy ban nhân dân tỉnh Kiên Giang")
+    db_session.commit()
     yield HubClient("http://hub.test/hub", *theirs, transport=transport)
     app.extensions.pop("hub_transport")
     app.config.clear()
@@ -75,6 +79,10 @@ def test_batches_store_each_packet_once_and_acknowledge(peer, db_session):
     assert counts["edoc"] == 5 and counts["retry"] == 0 and counts["busy"] == 0
     assert _inbox() == [(doc_id, "processed", True) for doc_id in doc_ids]
     assert service.hub_client().get_received_list("edoc") == []
+    # registered as incoming documents of the body, each once
+    from eoffice.incoming.models import IncomingDocument
+
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(IncomingDocument)) == 5
     # five status 01 packets wait in the outbox, one per document
     assert db_session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.status_code == "01")) == 5
@@ -255,7 +263,6 @@ def test_report_cache_validates_each_pdf_once(app, monkeypatch):
 def test_a_batch_costs_a_bounded_number_of_statements_per_packet(app, db_session, peer):
     """Receiving is per-packet work on the database: the body, its clerks and the signer
     are looked up once per batch, not once per packet."""
-    db_session.commit()  # the body made by ``peer`` outlives the poll's rollback
     for n in range(1, 5):
         peer.send_edoc(_edoc(f"{n}"), VPCP)
     app.config.update(HUB_POLL_BATCH=4)
@@ -320,7 +327,6 @@ def test_pdfs_can_be_validated_in_worker_processes(app, db_session, peer, monkey
     from eoffice.documents import keys, verify_pool
     from eoffice.incoming.models import IncomingFile
 
-    db_session.commit()  # the body made by ``peer`` outlives the poll's rollback
     app.config.update(INCOMING_VERIFY_ON_ARRIVAL=True, INCOMING_VERIFY_PROCESSES=1)
     for n in ("1", "2"):
         peer.send_edoc(_edoc(n), VPCP)
