@@ -4,7 +4,7 @@
     EOFFICE_BENCH_REDIS_URL=redis://127.0.0.1:6379/<n> \
     .venv/bin/python bench/hub_bench.py [--packets 200] [--big-packets 40] [--pool prefork]
         [--sizes "100 KB,2 MB"] [--verification both|on|off] [--tick 0.2] [--warmup 10]
-        [--verify-processes 2]
+        [--verify-processes 2] [--shards 2]
 
 What is measured, on this machine, with PostgreSQL and Redis (started as for `.ci/run`;
 method and results: bench/README-hub.md):
@@ -12,7 +12,7 @@ method and results: bench/README-hub.md):
 * a hub served over loopback HTTP (threaded werkzeug, its tables in a PostgreSQL database);
 * a sending installation and a receiving installation, each with its own PostgreSQL
   database and its own Celery worker (2 threads — or 2 processes with ``--pool prefork`` —
-  embedded beat, 2 poll shards, polls and outbox sweeps every ``--tick`` seconds; the
+  embedded beat, ``--shards`` poll shards, polls and outbox sweeps every ``--tick`` seconds; the
   receiver validates PDFs in ``--verify-processes`` processes) on its own queue of one
   Redis database;
 * ``--warmup`` packets first, sent and received before the clock starts (first-use costs:
@@ -263,7 +263,7 @@ CPU_REPORT: list[tuple[int, bool, float, dict[str, float]]] = []
 def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool,
              hub_url: str, creds: dict[str, tuple[str, str]], pki_dir: Path,
              pool: str = "threads", tick: float = 0.2, warmup: int = 10,
-             verify_processes: int = 2) -> float:
+             verify_processes: int = 2, shards: int = 2) -> float:
     from eoffice.core.permissions import SYSTEM
     from eoffice.core.uow import unit_of_work
     from eoffice.extensions import db
@@ -286,7 +286,7 @@ def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool
                    EOFFICE_PKI_DIR=str(pki_dir), EOFFICE_DATABASE_URL=urls[side],
                    EOFFICE_STORAGE_DIR=str(tmp / f"{side}-{label}" / "files"),
                    EOFFICE_CELERY_BROKER_URL=REDIS, BENCH_QUEUE=f"bench-{side}-{label}",
-                   EOFFICE_HUB_URL=hub_url, EOFFICE_HUB_POLL_SHARDS="2",
+                   EOFFICE_HUB_URL=hub_url, EOFFICE_HUB_POLL_SHARDS=str(shards),
                    EOFFICE_HUB_SYSTEM_ID=creds[side][0], EOFFICE_HUB_SECRET=creds[side][1],
                    EOFFICE_HUB_POLL_SECONDS=str(tick), EOFFICE_OUTBOX_FLUSH_SECONDS=str(tick),
                    EOFFICE_OUTBOX_LEASE_SECONDS="30",
@@ -347,6 +347,7 @@ def main() -> None:
                         help="packets sent and received before the clock starts")
     parser.add_argument("--verify-processes", type=int, default=2,
                         help="INCOMING_VERIFY_PROCESSES of the receiving worker")
+    parser.add_argument("--shards", type=int, default=2, help="HUB_POLL_SHARDS of both workers")
     args = parser.parse_args()
     import logging
 
@@ -402,11 +403,11 @@ def main() -> None:
                 only = verification_rate(maker_url, tmp / "maker", pdf, counts[label])
                 with_v = run_case(tmp, admin, pdf, counts[label], True, hub_url, creds,
                                   pki_dir, args.pool, args.tick, args.warmup,
-                                  args.verify_processes)
+                                  args.verify_processes, args.shards)
             if args.verification != "on":
                 without = run_case(tmp, admin, pdf, counts[label], False, hub_url, creds,
                                    pki_dir, args.pool, args.tick, args.warmup,
-                                  args.verify_processes)
+                                  args.verify_processes, args.shards)
             rows.append((label, len(pdf), counts[label], only, with_v, without))
     finally:
         server.shutdown()
