@@ -40,13 +40,10 @@ def _edoc(number: str, sender: str = VPCP, to: str = PROVINCE) -> bytes:
                                       data=plain_pdf()),)))
 
 
-@pytest.fixture
-def peer(app, db_session, tmp_path, make_org):
-    """An in-process hub; this app serves PROVINCE, the returned client is VPCP's system.
-
-    The body is committed: a poll ends its read transaction (a rollback) before it talks
-    to the hub, which would otherwise drop it from the rollback-based test session."""
-    url = f"sqlite:///{tmp_path}/hub.db"
+def _in_process_hub(path):
+    """A hub on SQLite at ``path`` knowing PROVINCE and VPCP, each with its system; the
+    hub app, a WSGI transport to it (mounted at /hub) and the two systems' credentials."""
+    url = f"sqlite:///{path}"
     upgrade_hub_db(url)
     hub_app = create_hub_app({"HUB_DATABASE_URL": url, "TESTING": True})
     with hub_app.extensions["hub"].sessions.begin() as session:
@@ -56,6 +53,16 @@ def peer(app, db_session, tmp_path, make_org):
         theirs = hub_service.register_system(session, "vpcp", [VPCP])
     transport = httpx.WSGITransport(app=DispatcherMiddleware(Response(status=404),
                                                              {"/hub": hub_app}))
+    return hub_app, transport, ours, theirs
+
+
+@pytest.fixture
+def peer(app, db_session, tmp_path, make_org):
+    """An in-process hub; this app serves PROVINCE, the returned client is VPCP's system.
+
+    The body is committed: a poll ends its read transaction (a rollback) before it talks
+    to the hub, which would otherwise drop it from the rollback-based test session."""
+    hub_app, transport, ours, theirs = _in_process_hub(tmp_path / "hub.db")
     saved = dict(app.config)
     app.config.update(HUB_SYSTEM_ID=ours[0], HUB_SECRET=ours[1], HUB_POLL_BATCH=2)
     app.extensions["hub_transport"] = transport
@@ -177,16 +184,7 @@ def test_one_transaction_queues_one_delivery_task(peer, db_session, monkeypatch)
 
 def test_deliver_many_sends_one_batch_each_once(tmp_path, scratch_database_url):
     """Committed rows (outside the test rollback): one sendEdocs call carries the group."""
-    url = f"sqlite:///{tmp_path}/hub-many.db"
-    upgrade_hub_db(url)
-    hub_app = create_hub_app({"HUB_DATABASE_URL": url, "TESTING": True})
-    with hub_app.extensions["hub"].sessions.begin() as session:
-        hub_service.register_agency(session, PROVINCE, "UBND tỉnh")
-        hub_service.register_agency(session, VPCP, "Văn phòng Chính phủ")
-        ours = hub_service.register_system(session, "kiengiang", [PROVINCE])
-        theirs = hub_service.register_system(session, "vpcp", [VPCP])
-    transport = httpx.WSGITransport(app=DispatcherMiddleware(Response(status=404),
-                                                             {"/hub": hub_app}))
+    hub_app, transport, ours, theirs = _in_process_hub(tmp_path / "hub-many.db")
     calls: list[int] = []
     inner_send = HubClient.send_edocs
 
