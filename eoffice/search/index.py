@@ -37,17 +37,6 @@ MAX_CONTENT_CHARS = 200_000
 _entries = SearchEntry.__table__
 
 
-def _tsv(title: Any, people: Any, content: Any) -> Any:
-    """The weighted tsvector of the three folded texts (PostgreSQL)."""
-    simple = sa.literal_column("'simple'::regconfig")
-
-    def part(text: Any, weight: str) -> Any:
-        return sa.func.setweight(sa.func.to_tsvector(simple, sa.func.coalesce(text, "")),
-                                 sa.literal_column(f"'{weight}'"))
-
-    return part(title, "A").op("||")(part(people, "B")).op("||")(part(content, "C"))
-
-
 def _day(value: Any) -> date:
     return value.date() if hasattr(value, "date") else value
 
@@ -95,7 +84,8 @@ def upsert(conn: sa.Connection, values: dict[str, Any]) -> None:
     conn.execute(_upsert_statement(conn.dialect.name, tuple(row)), row)
 
 
-# to_tsvector of the three folded texts, weighted A (title), B (people), C (PDF text)
+# to_tsvector of the three folded texts, weighted A (title), B (people), C (PDF text): the
+# one definition of the entry's tsvector (upsert and set_content; PostgreSQL only)
 _TSV_SQL = ("setweight(to_tsvector('simple'::regconfig, coalesce({0}, '')), 'A') || "
             "setweight(to_tsvector('simple'::regconfig, coalesce({1}, '')), 'B') || "
             "setweight(to_tsvector('simple'::regconfig, coalesce({2}, '')), 'C')")
@@ -126,12 +116,21 @@ def _upsert_statement(dialect: str, names: tuple[str, ...]) -> sa.TextClause:
 def set_content(conn: sa.Connection, kind: str, doc_id: int, text: str, state: str) -> bool:
     """Store the folded PDF text of a document; ``False`` if it has no entry."""
     folded = index_text(text)[:MAX_CONTENT_CHARS]
-    values: dict[str, Any] = {"content_text": folded, "content_state": state}
-    if conn.dialect.name == "postgresql":
-        values["tsv"] = _tsv(_entries.c.title_text, _entries.c.people_text, sa.literal(folded))
-    result = conn.execute(_entries.update().where(
-        _entries.c.kind == kind, _entries.c.doc_id == doc_id).values(**values))
+    result = conn.execute(_set_content_statement(conn.dialect.name), {
+        "content_text": folded, "content_state": state, "updated_at": utcnow(),
+        "kind": kind, "doc_id": doc_id})
     return bool(result.rowcount)
+
+
+@functools.cache
+def _set_content_statement(dialect: str) -> sa.TextClause:
+    sets = "content_text = :content_text, content_state = :content_state, updated_at = :updated_at"
+    if dialect == "postgresql":
+        sets += ", tsv = " + _TSV_SQL.format("title_text", "people_text", ":content_text")
+    return sa.text(f"UPDATE search_entries SET {sets} "  # noqa: S608 (no input in the text)
+                   "WHERE kind = :kind AND doc_id = :doc_id").bindparams(
+        *(sa.bindparam(name, type_=_entries.c[name].type)
+          for name in ("content_text", "content_state", "updated_at", "kind", "doc_id")))
 
 
 def _changed(obj: Any, fields: tuple[str, ...]) -> bool:
