@@ -165,6 +165,11 @@ _CLIENTS_LOCK = threading.Lock()
 # outbox
 
 
+# delivery statuses of a recipient that has not reported yet
+SENDING = "Đang gửi qua trục liên thông"
+ON_HUB = "Đã gửi lên trục liên thông"
+
+
 def enqueue_packet(
     *,
     packet: bytes,
@@ -187,11 +192,9 @@ def enqueue_packet(
     db.session.add(message)
     db.session.flush()
     if message_type == "edoc":
-        for code in to_codes:
-            # a later packet about the same document (revoke, replace, resend) keeps the
-            # statuses recipients already reported
-            _set_delivery(document_id, code, "", "Đang gửi qua trục liên thông", None,
-                          only_if_empty=True)
+        # a later packet about the same document (revoke, replace, resend) keeps the
+        # statuses recipients already reported
+        _note_unreported([(document_id, code) for code in to_codes], SENDING)
     _deliver_after_commit(message.id)
     return message
 
@@ -319,8 +322,9 @@ def deliver_many(message_ids: list[int], *, client: HubClient | None = None) -> 
                     else:
                         _sent(message, outcome, note_delivery=False)
                         sent.append(message)
-                _note_on_hub([(m.document_id, code) for m in sent if m.message_type == "edoc"
-                              for code in filter(None, m.to_codes.split(","))])
+                _note_unreported([(m.document_id, code) for m in sent
+                                  if m.message_type == "edoc"
+                                  for code in filter(None, m.to_codes.split(","))], ON_HUB)
         return [rows[i].state if i in rows else "locked" for i in message_ids]
 
 
@@ -330,16 +334,13 @@ def _sent(message: OutboxMessage, doc_id: str, *, note_delivery: bool = True) ->
     message.sent_at = utcnow()
     message.last_error = ""
     if message.message_type == "edoc" and note_delivery:
-        _note_on_hub([(message.document_id, code)
-                      for code in filter(None, message.to_codes.split(","))])
+        _note_unreported([(message.document_id, code)
+                          for code in filter(None, message.to_codes.split(","))], ON_HUB)
 
 
-ON_HUB = "Đã gửi lên trục liên thông"
-
-
-def _note_on_hub(pairs: list[tuple[str, str]]) -> None:
-    """"On the hub" for each (document, recipient) that has no status yet (one query for
-    all of a batch's recipients, not one per recipient)."""
+def _note_unreported(pairs: list[tuple[str, str]], description: str) -> None:
+    """``description`` as the delivery status of each (document, recipient) that has no
+    reported status yet — one query for all the pairs, not one per recipient."""
     if not pairs:
         return
     rows = {(row.document_id, row.recipient_code): row for row in db.session.execute(
@@ -354,7 +355,7 @@ def _note_on_hub(pairs: list[tuple[str, str]]) -> None:
             db.session.add(row)
         elif row.status_code:
             continue  # a recipient already reported: keep its status
-        row.description = ON_HUB
+        row.description = description
         row.reported_at = None
         row.updated_at = now
 
@@ -717,7 +718,7 @@ def _apply_status(inbox: InboxMessage, packet: edxml.StatusPacket) -> None:
 
 
 def _set_delivery(document_id: str, code: str, status_code: str, description: str,
-                  reported_at: datetime | None, *, only_if_empty: bool = False) -> None:
+                  reported_at: datetime | None) -> None:
     row = db.session.execute(
         sa.select(DeliveryStatus).where(DeliveryStatus.document_id == document_id,
                                         DeliveryStatus.recipient_code == code)
@@ -725,8 +726,6 @@ def _set_delivery(document_id: str, code: str, status_code: str, description: st
     if row is None:
         row = DeliveryStatus(document_id=document_id, recipient_code=code)
         db.session.add(row)
-    elif only_if_empty and row.status_code:
-        return
     elif status_code and row.status_code and not _is_newer(row, status_code, reported_at):
         return
     row.status_code = status_code
