@@ -635,6 +635,9 @@ def _collect(reader: Any) -> list[EmbeddedPdfSignature | _Broken]:
     """Every filled signature field in document order; unparsable ones as _Broken."""
     items: list[tuple[int, EmbeddedPdfSignature | _Broken]] = []
     for fq_name, sig_obj, sig_field in enumerate_sig_fields(reader, filled_status=True):
+        # a plain str: pyHanko's name is a TextStringObject that refers to the reader, so a
+        # report holding it would carry (and pickle) the whole parsed PDF
+        fq_name = str(fq_name)
         try:
             emb = EmbeddedPdfSignature(reader, sig_field, fq_name)
             items.append((emb.signed_revision, emb))

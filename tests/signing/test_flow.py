@@ -95,3 +95,20 @@ def test_number_and_date_are_in_the_text(issued: bytes, tmp_path) -> None:
     ).stdout
     assert "12/QĐ-UBND" in text
     assert "ngày 05 tháng 01 năm 2024" in text
+
+
+def test_report_holds_plain_values_not_the_parsed_pdf(issued: bytes, pki: DevPKI) -> None:
+    """The report crosses process boundaries (the receiving worker validates in child
+    processes): its values are plain Python, never a pyHanko object tied to the reader."""
+    data = validate_pdf(issued, ValidationSettings(trust_roots=(pki.root_pem(),))).to_dict()
+
+    def plain(value: object) -> bool:
+        if isinstance(value, dict):
+            return all(type(k) is str and plain(v) for k, v in value.items())
+        if isinstance(value, list):
+            return all(plain(v) for v in value)
+        return value is None or type(value) in (str, int, float, bool)
+
+    assert plain(data), data
+    # a whole parsed PDF used to ride along in each signature's field name
+    assert len(__import__("pickle").dumps(data)) < len(issued) // 10
