@@ -10,7 +10,9 @@ Storage choices:
   handful of times (once per recipient, plus retries), the hub must never lose a stored
   packet, and one store keeps "packet row + its deliveries" a single atomic commit — a file
   store would need a two-phase write and orphan clean-up for the same guarantee. Packets are
-  bounded by ``HUB_MAX_PACKET_BYTES`` and old acknowledged ones are purged by retention.
+  bounded by ``HUB_MAX_PACKET_BYTES`` and old acknowledged ones are purged by retention. On
+  PostgreSQL the column is stored uncompressed (``STORAGE EXTERNAL``, hub migration 0002):
+  base64 does not compress, and trying cost more CPU than the rest of the insert.
 - One :class:`Delivery` row per (packet, recipient body): the hub-level state machine
   ``pending → done | fail`` (the receiver's ``updateStatus``) and, for document packets,
   the latest QCVN 102 status code the receiver sent back (what ``getSentEdocList`` shows).
