@@ -25,8 +25,11 @@ method and results: bench/README-hub.md):
 * the verification-only rate: the same PDFs validated by 2 processes (both cores) with
   nothing else to do — the physical bottleneck of receiving with verification.
 
-It prints packets/s for each case, the ratio to the verification-only rate, and the CPU
-each party used per packet while the clock ran (Linux ``/proc``). Targets: with
+It prints packets/s for each case, the ratio to the verification-only rate, the CPU
+each party used per packet while the clock ran (Linux ``/proc``) and the hub requests per
+packet by caller and endpoint (the hub's request log). The clock stops when the last
+document is registered: what receipt queues as tasks of its own (the search index's text
+extraction, the delivery of status 01 to the sender) runs partly after it. Targets: with
 verification ≥ 70 % of the verification-only rate; without verification ≥ 50 packets/s.
 """
 
@@ -258,10 +261,24 @@ def wait_for(receiver: Any, count: int, deadline: float,
 
 # (PDF bytes, verification on?, packets/s, CPU ms per packet by party) of each case run
 CPU_REPORT: list[tuple[int, bool, float, dict[str, float]]] = []
+# (PDF bytes, verification on?, {(system, endpoint): requests per packet}) of each case run
+REQUEST_REPORT: list[tuple[int, bool, dict[tuple[str, str], float]]] = []
+
+
+def hub_requests(hub_app: Any) -> dict[tuple[str, str], int]:
+    """Requests the hub answered so far, by (connected system, endpoint)."""
+    from eoffice.hub.models import RequestLog, System
+
+    with hub_app.extensions["hub"].sessions() as session:
+        rows = session.execute(
+            sa.select(System.name, RequestLog.endpoint, sa.func.count())
+            .join(System, System.systemid == RequestLog.systemid)
+            .group_by(System.name, RequestLog.endpoint))
+        return {(name, endpoint): count for name, endpoint, count in rows}
 
 
 def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool,
-             hub_url: str, creds: dict[str, tuple[str, str]], pki_dir: Path,
+             hub_app: Any, hub_url: str, creds: dict[str, tuple[str, str]], pki_dir: Path,
              pool: str = "threads", tick: float = 0.2, warmup: int = 10,
              verify_processes: int = 2, shards: int = 2) -> float:
     from eoffice.core.permissions import SYSTEM
@@ -307,6 +324,7 @@ def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool
             wait_for(apps["receiver"], warmup, time.perf_counter() + 300, procs)
             enqueue_packets(pdf, packets, label)
         workers = {"sender": procs[0].pid, "receiver": procs[1].pid}
+        requests_before = hub_requests(hub_app)
         before = cpu_by_party(workers)
         start = time.perf_counter()
         print(f"case start {time.time():.2f} verify={verify}", file=sys.stderr, flush=True)
@@ -317,6 +335,10 @@ def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool
               flush=True)
         used = {party: (after[party] - before[party]) * 1000 / packets for party in after}
         CPU_REPORT.append((len(pdf), verify, packets / elapsed, used))
+        requests_after = hub_requests(hub_app)
+        REQUEST_REPORT.append((len(pdf), verify, {
+            key: (count - requests_before.get(key, 0)) / packets
+            for key, count in requests_after.items() if count > requests_before.get(key, 0)}))
     finally:
         for proc in procs:
             proc.terminate()
@@ -401,13 +423,13 @@ def main() -> None:
             only = with_v = without = float("nan")
             if args.verification != "off":
                 only = verification_rate(maker_url, tmp / "maker", pdf, counts[label])
-                with_v = run_case(tmp, admin, pdf, counts[label], True, hub_url, creds,
-                                  pki_dir, args.pool, args.tick, args.warmup,
+                with_v = run_case(tmp, admin, pdf, counts[label], True, hub_app, hub_url,
+                                  creds, pki_dir, args.pool, args.tick, args.warmup,
                                   args.verify_processes, args.shards)
             if args.verification != "on":
-                without = run_case(tmp, admin, pdf, counts[label], False, hub_url, creds,
-                                   pki_dir, args.pool, args.tick, args.warmup,
-                                  args.verify_processes, args.shards)
+                without = run_case(tmp, admin, pdf, counts[label], False, hub_app, hub_url,
+                                   creds, pki_dir, args.pool, args.tick, args.warmup,
+                                   args.verify_processes, args.shards)
             rows.append((label, len(pdf), counts[label], only, with_v, without))
     finally:
         server.shutdown()
@@ -439,6 +461,16 @@ def main() -> None:
               f"{rate:.1f} | "
               + " | ".join(f"{used[p]:.0f}" for p in parties)
               + f" | {total:.0f} | {used['machine busy']:.0f} |")
+    print()
+    print("Hub requests per packet while the clock ran, by caller and endpoint (the statuses "
+          "come back to the sender as packets of their own):")
+    endpoints = sorted({key for _, _, counts in REQUEST_REPORT for key in counts})
+    print("| case | " + " | ".join(f"{who.removeprefix('bench-')} {what}"
+                                   for who, what in endpoints) + " |")
+    print("| --- |" + " ---: |" * len(endpoints))
+    for size, verify, counts in REQUEST_REPORT:
+        print(f"| {size / 1e6:.2f} MB, {'with' if verify else 'without'} verification | "
+              + " | ".join(f"{counts.get(key, 0):.2f}" for key in endpoints) + " |")
 
 
 if __name__ == "__main__":
