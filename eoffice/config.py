@@ -64,6 +64,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
             "broker_connection_retry_on_startup": True,
             "timezone": "Asia/Ho_Chi_Minh",
             "enable_utc": True,
+            "beat_scheduler": "eoffice.tasks:Scheduler",
         },
         "STORAGE_DIR": _env("STORAGE_DIR") or str(instance / "files"),
         "PKI_DIR": _env("PKI_DIR") or str(instance / "pki"),
