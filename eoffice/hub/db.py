@@ -30,11 +30,31 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 VERSION_TABLE = "hub_alembic_version"
 
 
+# execution option: ask the server for the rows in binary format (PostgreSQL + psycopg)
+BINARY_RESULTS = "hub_binary_results"
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys, WAL, a busy timeout and BEGIN IMMEDIATE."""
+    """An engine for ``url``; SQLite gets foreign keys, WAL, a busy timeout and BEGIN IMMEDIATE.
+
+    On PostgreSQL with psycopg, a statement run with the execution option
+    ``BINARY_RESULTS`` gets its rows in binary format: a packet's bytes then cross as they
+    are instead of as hex text twice their size, which the server spends ~7 ms writing and
+    the client ~3 ms parsing per MB (:func:`eoffice.hub.service.packet_bytes`).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        if engine.dialect.driver == "psycopg":
+
+            @event.listens_for(engine, "do_execute")
+            def _binary(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+                if not context.execution_options.get(BINARY_RESULTS):
+                    return False  # SQLAlchemy executes it as usual
+                cursor.execute(statement, parameters, binary=True)
+                return True
+
+        return engine
     kwargs: dict[str, Any] = {"connect_args": {"timeout": 30, "check_same_thread": False}}
     if parsed.database in (None, "", ":memory:"):
         kwargs["poolclass"] = StaticPool

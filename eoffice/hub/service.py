@@ -50,7 +50,7 @@ from sqlalchemy import case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, defer, selectinload
 
 from eoffice.hub.auth import body_hash
-from eoffice.hub.db import KNOWN_CODES, OWNED_CODES, insert_ignoring_duplicates
+from eoffice.hub.db import BINARY_RESULTS, KNOWN_CODES, OWNED_CODES, insert_ignoring_duplicates
 from eoffice.hub.errors import (
     DirectoryConflict,
     InvalidFile,
@@ -543,8 +543,8 @@ def list_received(
 
 def get_packet(session: Session, system: System, doc_id: str) -> bytes:
     """The stored packet, for one of its recipients or its sender (else error 18)."""
-    packet = _packet_for(session, system, doc_id, include_sender=True)
-    return packet.data
+    packet = _packet_for(session, system, doc_id, include_sender=True, with_data=False)
+    return packet_bytes(session, [packet.doc_id])[packet.doc_id]
 
 
 def get_packets(session: Session, system: System, doc_ids: Sequence[str]) -> dict[str, bytes]:
@@ -557,13 +557,25 @@ def get_packets(session: Session, system: System, doc_ids: Sequence[str]) -> dic
         raise InvalidFile(f"Tối đa {MAX_BATCH} gói tin một lần / at most {MAX_BATCH} per call")
     codes = owned_codes(session, system)
     packets = session.scalars(
-        select(Packet).where(Packet.doc_id.in_(wanted)).options(selectinload(Packet.deliveries))
+        select(Packet)
+        .where(Packet.doc_id.in_(wanted))
+        .options(selectinload(Packet.deliveries), defer(Packet.data))
     )
-    return {
-        packet.doc_id: packet.data
+    readable = [
+        packet.doc_id
         for packet in packets
         if packet.from_code in codes or any(d.recipient_code in codes for d in packet.deliveries)
-    }
+    ]
+    return packet_bytes(session, readable) if readable else {}
+
+
+def packet_bytes(session: Session, doc_ids: Sequence[str]) -> dict[str, bytes]:
+    """The stored bytes of these packets, by DocId (read in binary format on PostgreSQL)."""
+    rows = session.execute(
+        select(Packet.doc_id, Packet.data).where(Packet.doc_id.in_(doc_ids)),
+        execution_options={BINARY_RESULTS: True},
+    )
+    return {doc_id: bytes(data) for doc_id, data in rows}
 
 
 def update_statuses(

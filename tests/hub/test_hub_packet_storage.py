@@ -1,11 +1,17 @@
-"""Hub migration 0002: packet bytes are stored without TOAST compression on PostgreSQL."""
+"""How the hub keeps packet bytes: uncompressed on PostgreSQL (migration 0002), read back
+byte for byte, in binary format there."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import command
+from hub_helpers import PROVINCE, VPCP, Creds, client_for, edoc_bytes
+from sqlalchemy import event
 
+from eoffice.hub import create_hub_app
+from eoffice.hub import service as hub_service
 from eoffice.hub.db import _alembic_config, upgrade_hub_db
+from eoffice.interop import edxml
 
 
 def _storage(engine: sa.Engine) -> str:
@@ -31,3 +37,39 @@ def test_packet_bytes_are_stored_uncompressed(scratch_database_url: str) -> None
         assert _storage(engine) == "x"  # EXTENDED, PostgreSQL's default
     finally:
         engine.dispose()
+
+
+def test_packets_are_served_byte_for_byte_in_binary_format(scratch_database_url: str,
+                                                           pdf_bytes: bytes) -> None:
+    """getEdoc/getEdocs read the bytes as stored; on PostgreSQL the rows come in binary
+    format (not hex text twice their size)."""
+    upgrade_hub_db(scratch_database_url)
+    hub_app = create_hub_app({"HUB_DATABASE_URL": scratch_database_url, "TESTING": True})
+    engine = hub_app.extensions["hub"].engine
+    with hub_app.extensions["hub"].sessions.begin() as session:
+        hub_service.register_agency(session, PROVINCE, "UBND tỉnh Kiên Giang")
+        hub_service.register_agency(session, VPCP, "Văn phòng Chính phủ")
+        province = Creds(*hub_service.register_system(session, "KG", [PROVINCE]))
+        vpcp = Creds(*hub_service.register_system(session, "VPCP", [VPCP]))
+    formats: list[int] = []
+
+    def result_format(conn, cursor, statement, parameters, context, executemany):
+        if "hub_packets.data" in statement and engine.dialect.name == "postgresql":
+            formats.append(cursor.pgresult.fformat(1))
+
+    # every byte value, in a PDF the hub accepts
+    pdf = pdf_bytes.replace(b"%%EOF", bytes(range(256)) + b"\n%%EOF")
+    try:
+        with client_for(hub_app, province) as sender, client_for(hub_app, vpcp) as receiver:
+            sent = [sender.send_edoc(edoc_bytes(pdf, number=n), PROVINCE) for n in ("1", "2")]
+            event.listen(engine, "after_cursor_execute", result_format)
+            fetched = receiver.get_edocs(sent)
+            one = receiver.get_edoc(sent[1])
+            event.remove(engine, "after_cursor_execute", result_format)
+    finally:
+        engine.dispose()
+    assert one == fetched[sent[1]] and set(fetched) == set(sent)
+    packets = [edxml.parse_packet(fetched[doc_id]) for doc_id in sent]
+    assert [p.attachments[0].data for p in packets] == [pdf, pdf]
+    if scratch_database_url.startswith("postgresql"):
+        assert formats == [1, 1]  # binary, for getEdocs and for getEdoc
