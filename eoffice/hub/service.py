@@ -36,8 +36,6 @@ Delivery model (at-least-once, never lost, never twice):
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import secrets
 import uuid
@@ -69,6 +67,7 @@ from eoffice.hub.models import (
     System,
     utcnow,
 )
+from eoffice.interop import b64
 from eoffice.interop.edxml import (
     STATUS_CODES,
     EdocPacket,
@@ -347,8 +346,8 @@ def _item_body(data: object) -> bytes:
     if not isinstance(data, str):
         raise InvalidFile("Thiếu nội dung gói tin (data, base64) / missing data")
     try:
-        return base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError) as exc:
+        return b64.decode(data)
+    except ValueError as exc:  # (binascii.Error is one)
         raise InvalidFile("Nội dung gói tin không phải base64 / data is not base64") from exc
 
 

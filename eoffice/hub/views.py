@@ -10,7 +10,6 @@ Parameters travel in headers, as the national axis SDK sends them.
 
 from __future__ import annotations
 
-import base64
 import hmac
 import json
 import time
@@ -27,7 +26,7 @@ from eoffice.hub.chaos import ChaosOutcome
 from eoffice.hub.errors import HubFailure, HubUnavailableError, InvalidFile
 from eoffice.hub.models import SeenSignature, System, utcnow
 from eoffice.hub.state import HubState
-from eoffice.interop import framing
+from eoffice.interop import b64, framing
 
 bp = Blueprint("hub", __name__)
 
@@ -207,7 +206,7 @@ def get_edoc() -> tuple[Response, int]:
 
     def handler(session: Session, system: System) -> dict[str, Any]:
         data = service.get_packet(session, system, request.headers.get("docId", ""))
-        return _ok(data=base64.b64encode(data).decode("ascii"))
+        return _ok(data=b64.encode(data))
 
     return _run_api("getEdoc", handler, changes_state=False)
 
@@ -240,7 +239,7 @@ def get_edocs() -> tuple[Response, int]:
             body = framing.frame(_ok(missing=missing), "data",
                                  [{"docId": doc_id} for doc_id in found], list(found.values()))
             return Response(body, mimetype=framing.MEDIA_TYPE)
-        data = [{"docId": doc_id, "data": base64.b64encode(raw).decode("ascii")}
+        data = [{"docId": doc_id, "data": b64.encode(raw)}
                 for doc_id, raw in found.items()]
         return _ok(data=data, missing=missing)
 

@@ -38,8 +38,6 @@ builder always writes a ``TraceHeaderList`` so that a hop never has to create on
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -48,6 +46,7 @@ from typing import Any
 
 from lxml import etree
 
+from eoffice.interop import b64
 from eoffice.interop.xmldsig import (
     DS_NS,
     PacketSigner,
@@ -591,10 +590,10 @@ def _decode_base64(text: str) -> bytes:
     payload that fails is stripped of whitespace (any Unicode whitespace, as ``\\s`` did)
     and decoded again, still refusing every other character.
     """
-    try:  # (strict mode checks the alphabet in C; b64decode(validate=True) uses a regex)
-        return binascii.a2b_base64(text.encode("ascii"), strict_mode=True)
-    except (ValueError, binascii.Error):
-        return base64.b64decode("".join(text.split()), validate=True)
+    try:
+        return b64.decode(text)
+    except ValueError:  # (binascii.Error is one)
+        return b64.decode("".join(text.split()))
 
 
 def _attachments(root: etree._Element, envelope: etree._Element) -> tuple[Attachment, ...]:
@@ -610,7 +609,7 @@ def _attachments(root: etree._Element, envelope: etree._Element) -> tuple[Attach
             label = name or content_id or "?"
             try:
                 data = _decode_base64(_field(item, "ContentTransferEncoded"))
-            except (ValueError, binascii.Error) as exc:
+            except ValueError as exc:  # (binascii.Error is one)
                 raise _nonconformant(
                     f"tệp đính kèm «{label}» không được mã hóa base64 hợp lệ",
                     f"attachment {label!r} is not valid base64",
@@ -1012,7 +1011,7 @@ def build_edoc(packet: EdocPacket, *, signer: PacketSigner | None = None) -> byt
         _el(item, "AttachmentName", attachment.name)
         _el(item, "Description", attachment.description)
         _el(item, "ContentType", attachment.content_type)
-        _el(item, "ContentTransferEncoded", base64.b64encode(attachment.data).decode("ascii"))
+        _el(item, "ContentTransferEncoded", b64.encode(attachment.data))
     return _serialise(root, header, signer)
 
 

@@ -20,8 +20,6 @@ Both derive from :class:`HubClientError`.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -32,7 +30,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from eoffice.interop import framing
+from eoffice.interop import b64, framing
 
 __all__ = ["HubClient", "HubClientError", "HubError", "HubUnavailable"]
 
@@ -178,8 +176,8 @@ class HubClient:
         if not isinstance(data, str):
             raise HubUnavailable("Trục trả về gói tin rỗng / hub answered without data")
         try:
-            return base64.b64decode(data, validate=True)
-        except (binascii.Error, ValueError) as exc:
+            return b64.decode(data)
+        except ValueError as exc:  # (binascii.Error is one)
             raise HubUnavailable("Gói tin base64 hỏng / malformed base64 from hub") from exc
 
     def get_edocs(self, doc_ids: list[str]) -> dict[str, bytes]:
@@ -206,9 +204,8 @@ class HubClient:
                 found: dict[str, bytes] = {}
                 for entry in _data_list(answer):
                     try:
-                        found[str(entry["docId"])] = base64.b64decode(entry["data"],
-                                                                      validate=True)
-                    except (KeyError, TypeError, binascii.Error, ValueError) as exc:
+                        found[str(entry["docId"])] = b64.decode(entry["data"])
+                    except (KeyError, TypeError, ValueError) as exc:
                         raise HubUnavailable(
                             "Gói tin base64 hỏng / malformed base64 from hub") from exc
                 return found
