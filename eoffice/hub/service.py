@@ -505,8 +505,13 @@ def _record_receive_status(session: Session, packet: StatusPacket, now: datetime
 def list_received(
     session: Session, system: System, message_type: str, *, settings: HubSettings
 ) -> list[dict[str, object]]:
-    """Deliveries to the caller's bodies of that kind that are not acknowledged yet."""
-    kind = _message_type(message_type)
+    """Deliveries to the caller's bodies of that kind that are not acknowledged yet.
+
+    ``message_type`` may name several kinds, comma-separated (``edoc,status``: an eoffice
+    extension, so that a poll lists both in one call); the entries are in delivery order.
+    """
+    kinds = list(dict.fromkeys(_message_type(value)
+                               for value in (message_type or "edoc").split(",")))
     codes = owned_codes(session, system)
     if not codes:
         return []
@@ -517,7 +522,7 @@ def list_received(
         .where(
             Delivery.recipient_code.in_(codes),
             Delivery.status == DeliveryStatus.pending,
-            Packet.message_type == kind,
+            Packet.message_type.in_(kinds),
         )
         .order_by(Delivery.id)
         .limit(settings.list_limit)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -84,6 +85,7 @@ class HubClient:
         self._http = httpx.Client(timeout=timeout, transport=transport)
         self._batch = True  # the hub has getEdocs / updateStatuses (eoffice's own hub does)
         self._batch_send = True  # ... and sendEdocs
+        self._combined_list = True  # ... and lists several message types in one call
 
     def __enter__(self) -> HubClient:
         return self
@@ -168,6 +170,33 @@ class HubClient:
             headers={"servicetype": "eDoc", "messagetype": messagetype},
         )
         return _data_list(answer)
+
+    def get_received_lists(self, messagetypes: Sequence[str] = ("edoc", "status")
+                           ) -> dict[str, list[dict[str, Any]]]:
+        """The packets waiting for the system's bodies, by message type.
+
+        One call where the hub lists several types at once (eoffice's hub:
+        ``messagetype: edoc,status``, each entry saying its ``messageType``); a hub that
+        refuses that (the national axis lists one type per call) is asked once per type
+        from then on.
+        """
+        if self._combined_list and len(messagetypes) > 1:
+            try:
+                entries = self.get_received_list(",".join(messagetypes))
+            except HubError as exc:
+                if exc.http_status not in (400, 404, 405):
+                    raise
+                self._combined_list = False
+            else:
+                lists: dict[str, list[dict[str, Any]]] = {kind: [] for kind in messagetypes}
+                for entry in entries:
+                    kind = str(entry.get("messageType") or "").strip().lower()
+                    if kind not in lists:
+                        raise HubUnavailable(
+                            "Trục trả về gói tin không rõ loại / list entry of unknown type")
+                    lists[kind].append(entry)
+                return lists
+        return {kind: self.get_received_list(kind) for kind in messagetypes}
 
     def get_edoc(self, doc_id: str) -> bytes:
         """The packet bytes of ``doc_id`` (as stored by the hub, its trace appended)."""

@@ -458,8 +458,9 @@ def poll(*, client: HubClient | None = None, shard: int = 0,
         deadline = time.monotonic() + config.get("HUB_POLL_DRAIN_SECONDS", 30)
         while True:
             stored = 0
+            lists = hub.get_received_lists(("edoc", "status"))
             for message_type in ("edoc", "status"):
-                items = hub.get_received_list(message_type)
+                items = lists[message_type]
                 if shards > 1:
                     items = [item for item in items
                              if zlib.crc32(str(item["docId"]).encode()) % shards == shard]

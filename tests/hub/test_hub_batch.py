@@ -7,7 +7,7 @@ import json
 
 import httpx
 import pytest
-from hub_helpers import BASE_URL, PROVINCE, RACHGIA, VPCP, edoc_bytes
+from hub_helpers import BASE_URL, PROVINCE, RACHGIA, VPCP, edoc_bytes, make_edoc, status_bytes
 from sqlalchemy import select
 
 from eoffice.hub.models import Delivery, DeliveryStatus
@@ -142,3 +142,45 @@ def test_malformed_framing_is_a_retryable_hub_failure(body):
     client = HubClient(BASE_URL, "sys", "secret", transport=httpx.MockTransport(answer))
     with pytest.raises(HubUnavailable):
         client.get_edocs(["a"])
+
+
+def test_one_list_call_names_both_message_types_in_delivery_order(hub, province, vpcp,
+                                                                   pdf_bytes):
+    """``messagetype: edoc,status`` (an eoffice extension): what a poll needs in one call."""
+    [sent] = _send(province, pdf_bytes, ["1"])  # province → VPCP
+    status = vpcp.send_edoc(status_bytes(make_edoc(pdf_bytes, number="1"), "01"), VPCP, "status")
+    edoc = vpcp.send_edoc(edoc_bytes(pdf_bytes, number="2", sender=VPCP,
+                                     recipients=(PROVINCE,)), VPCP)
+    both = province.get_received_list("edoc,status")
+    assert [(i["docId"], i["messageType"]) for i in both] == [(status, "status"), (edoc, "edoc")]
+    assert province.get_received_list("status") == both[:1]
+    assert province.get_received_lists() == {"edoc": both[1:], "status": both[:1]}
+    assert vpcp.get_received_lists() == {"edoc": vpcp.get_received_list("edoc"), "status": []}
+    assert [i["docId"] for i in vpcp.get_received_lists()["edoc"]] == [sent]
+    with pytest.raises(HubError) as refused:
+        province.get_received_list("edoc,letters")
+    assert (refused.value.code, refused.value.http_status) == ("10", 400)
+
+
+def test_client_lists_type_by_type_on_a_hub_that_lists_one_type(hub, hub_app, province,
+                                                                  pdf_bytes):
+    """The national axis lists one message type per call: the client asks once for both,
+    then type by type."""
+    [sent] = _send(province, pdf_bytes, ["1"])
+    asked: list[str] = []
+    inner = httpx.WSGITransport(app=hub_app)
+
+    class AxisOnly(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            kind = request.headers.get("messagetype", "")
+            asked.append(kind)
+            if "," in kind:
+                return httpx.Response(400, json={"status": "FAIL", "ErrorCode": "10",
+                                                 "ErrorDesc": "messagetype"})
+            return inner.handle_request(request)
+
+    client = HubClient(BASE_URL, hub.vpcp.systemid, hub.vpcp.secret, transport=AxisOnly())
+    for _ in range(2):
+        lists = client.get_received_lists(("edoc", "status"))
+        assert [i["docId"] for i in lists["edoc"]] == [sent] and lists["status"] == []
+    assert asked == ["edoc,status", "edoc", "status", "edoc", "status"]

@@ -345,3 +345,26 @@ def test_pdfs_can_be_validated_in_worker_processes(app, db_session, peer, monkey
     assert len(reports) == 2
     assert all(r["valid"] == expected["valid"] and r["verdict"] == expected["verdict"]
                for r in reports)
+
+
+def test_a_poll_round_lists_both_message_types_in_one_call(app, peer, db_session):
+    """Each round of a poll asks the hub once for what waits (documents and statuses)."""
+    for number in ("1", "2", "3"):
+        peer.send_edoc(_edoc(number), VPCP)
+    inner = app.extensions["hub_transport"]
+    asked: list[tuple[str, str | None]] = []
+
+    class Counting(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            asked.append((request.url.path.rsplit("/", 1)[-1],
+                          request.headers.get("messagetype")))
+            return inner.handle_request(request)
+
+    app.extensions["hub_transport"] = Counting()
+    try:
+        assert service.poll()["edoc"] == 3
+    finally:
+        app.extensions["hub_transport"] = inner
+    lists = [kind for endpoint, kind in asked if endpoint == "getReceivedEdocList"]
+    # a round that stored packets, then one that found nothing more
+    assert lists == ["edoc,status", "edoc,status"]
