@@ -4,7 +4,7 @@
     EOFFICE_BENCH_REDIS_URL=redis://127.0.0.1:6379/<n> \
     .venv/bin/python bench/hub_bench.py [--packets 200] [--big-packets 40] [--pool prefork]
         [--sizes "100 KB,2 MB"] [--verification both|on|off] [--tick 0.2] [--warmup 10]
-        [--verify-processes 2] [--shards 2]
+        [--verify-processes 2] [--shards 2] [--keep]
 
 What is measured, on this machine, with PostgreSQL and Redis (started as for `.ci/run`;
 method and results: bench/README-hub.md):
@@ -39,6 +39,7 @@ import argparse
 import io
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -370,6 +371,9 @@ def main() -> None:
     parser.add_argument("--verify-processes", type=int, default=2,
                         help="INCOMING_VERIFY_PROCESSES of the receiving worker")
     parser.add_argument("--shards", type=int, default=2, help="HUB_POLL_SHARDS of both workers")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the run's folder (stored files, workers' logs); a failed "
+                             "run always keeps it")
     args = parser.parse_args()
     import logging
 
@@ -431,6 +435,12 @@ def main() -> None:
                                    creds, pki_dir, args.pool, args.tick, args.warmup,
                                    args.verify_processes, args.shards)
             rows.append((label, len(pdf), counts[label], only, with_v, without))
+    except BaseException:
+        print(f"workers' logs kept in {tmp}", file=sys.stderr)
+        raise
+    else:
+        if not args.keep:  # stored files, PKI and logs: hundreds of MB per run
+            shutil.rmtree(tmp, ignore_errors=True)
     finally:
         server.shutdown()
         hub_app.extensions["hub"].engine.dispose()
