@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import g
 
@@ -28,10 +28,20 @@ class UnitOfWork:
 
     def __init__(self) -> None:
         self._after_commit: list[Callable[[], None]] = []
+        self._batches: dict[str, list[Any]] = {}
 
     def after_commit(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` once the transaction has committed (dropped on rollback)."""
         self._after_commit.append(fn)
+
+    def after_commit_batch(self, key: str, item: Any, send: Callable[[list[Any]], None]) -> None:
+        """Add ``item`` to the transaction's batch ``key``; once it has committed,
+        ``send(items)`` runs once with every item added (dropped on rollback)."""
+        batch = self._batches.get(key)
+        if batch is None:
+            batch = self._batches[key] = []
+            self.after_commit(lambda: send(batch))
+        batch.append(item)
 
     def _run_after_commit(self) -> None:
         for fn in self._after_commit:
@@ -68,6 +78,15 @@ def after_commit(fn: Callable[[], None]) -> None:
     if current is None:
         raise RuntimeError("after_commit() needs an open unit_of_work()")
     current.after_commit(fn)
+
+
+def after_commit_batch(key: str, item: Any, send: Callable[[list[Any]], None]) -> None:
+    """Register ``item`` for one ``send(items)`` call after commit, with every item the
+    transaction registered under ``key`` (one task for a batch's documents, not one each)."""
+    current: UnitOfWork | None = g.get("_eoffice_uow")
+    if current is None:
+        raise RuntimeError("after_commit_batch() needs an open unit_of_work()")
+    current.after_commit_batch(key, item, send)
 
 
 def per_transaction(key: Hashable, load: Callable[[], T]) -> T:

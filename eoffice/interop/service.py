@@ -34,14 +34,14 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app
 
 from eoffice.audit import service as audit
 from eoffice.core.db import utcnow
 from eoffice.core.errors import Conflict, NotFound
 from eoffice.core.permissions import require
 from eoffice.core.storage import file_store as store
-from eoffice.core.uow import after_commit, per_transaction, unit_of_work
+from eoffice.core.uow import after_commit_batch, per_transaction, unit_of_work
 from eoffice.extensions import db
 from eoffice.interop import edxml
 from eoffice.interop import policy as _policy  # noqa: F401  (declares the interop.* rules)
@@ -201,14 +201,7 @@ def enqueue_packet(
 
 def _deliver_after_commit(message_id: int) -> None:
     """Queue delivery once the transaction commits: one task per transaction's packets."""
-    uow = g.get("_eoffice_uow")
-    pending: list[int] | None = getattr(uow, "interop_outbox_ids", None)
-    if pending is None:
-        pending = []
-        if uow is not None:
-            uow.interop_outbox_ids = pending  # type: ignore[attr-defined]
-        after_commit(lambda: queue_deliveries(pending))
-    pending.append(message_id)
+    after_commit_batch("interop.deliver", message_id, queue_deliveries)
 
 
 def queue_deliveries(message_ids: list[int]) -> None:

@@ -12,7 +12,7 @@ from eoffice.audit import service as audit
 from eoffice.core.errors import BadRequest, NotFound
 from eoffice.core.permissions import require
 from eoffice.core.storage import file_store
-from eoffice.core.uow import after_commit
+from eoffice.core.uow import after_commit_batch
 from eoffice.extensions import db
 from eoffice.incoming.models import IncomingDocument
 from eoffice.outgoing.models import OutgoingDocument
@@ -102,13 +102,22 @@ def delete_saved(actor: Any, saved_id: int) -> None:
 
 
 def queue_extraction(kind: str, doc_id: int) -> None:
-    """Extract the document's PDF text once this transaction has committed."""
-    def queue() -> None:
-        from eoffice.search.tasks import extract_text
+    """Extract the document's PDF text once this transaction has committed (one task for
+    the documents of a transaction: a poll registers a batch of packets at once)."""
+    after_commit_batch("search.extract", (kind, doc_id), _queue_extractions)
 
-        extract_text.delay(kind, doc_id)
 
-    after_commit(queue)
+EXTRACTIONS_PER_TASK = 20
+
+
+def _queue_extractions(items: list[tuple[str, int]]) -> None:
+    from eoffice.search.tasks import extract_text, extract_texts
+
+    if len(items) == 1:
+        extract_text.delay(*items[0])
+        return
+    for start in range(0, len(items), EXTRACTIONS_PER_TASK):
+        extract_texts.delay([list(item) for item in items[start:start + EXTRACTIONS_PER_TASK]])
 
 
 def _digests(kind: str, doc_id: int) -> list[str] | None:

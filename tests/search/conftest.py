@@ -28,6 +28,8 @@ def queued(monkeypatch: pytest.MonkeyPatch) -> Any:
     calls: list[tuple[str, int]] = []
     monkeypatch.setattr(tasks.extract_text, "delay",
                         lambda kind, doc_id: calls.append((kind, doc_id)))
+    monkeypatch.setattr(tasks.extract_texts, "delay",
+                        lambda items: calls.extend((kind, doc_id) for kind, doc_id in items))
 
     def run() -> list[str]:
         states = [tasks.extract_text.run(kind, doc_id) for kind, doc_id in calls]
