@@ -29,10 +29,10 @@ def frame(header: dict[str, Any], key: str, entries: list[dict[str, Any]],
 
 def unframe(content: bytes, key: str) -> tuple[dict[str, Any], list[bytes]]:
     """The JSON header and the packets in order; ``ValueError`` if the body is malformed."""
-    head, newline, rest = content.partition(b"\n")
-    if not newline:
+    newline = content.find(b"\n")  # (not partition: that would copy the whole body once more)
+    if newline < 0:
         raise ValueError("no header line")
-    header = json.loads(head)
+    header = json.loads(content[:newline])
     entries = header.get(key) if isinstance(header, dict) else None
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise ValueError(f"header without a {key!r} list")
@@ -40,10 +40,10 @@ def unframe(content: bytes, key: str) -> tuple[dict[str, Any], list[bytes]]:
         sizes = [int(entry["size"]) for entry in entries]
     except (KeyError, TypeError) as exc:
         raise ValueError("an entry without its size") from exc
-    if any(size < 0 for size in sizes) or sum(sizes) != len(rest):
+    if any(size < 0 for size in sizes) or sum(sizes) != len(content) - newline - 1:
         raise ValueError("the sizes do not add up to the body")
-    packets, offset = [], 0
+    packets, offset = [], newline + 1
     for size in sizes:
-        packets.append(rest[offset:offset + size])
+        packets.append(content[offset:offset + size])
         offset += size
     return header, packets
