@@ -10,8 +10,9 @@ and notation, subject, issuer, signer and the text inside the PDFs.
     subject), ``people_text`` (issuer, signer, type) and ``content_text`` (the PDFs'
     text). Its metadata follows the document through one ``after_flush`` listener
     (:mod:`eoffice.search.index`), so every state change of either workflow is seen;
-    the PDF text is written by the task ``eoffice.search.extract_text``, queued after
-    commit when a document arrives (incoming) or is issued (outgoing).
+    the PDF text is written by the task ``eoffice.search.extract_text`` (or
+    ``extract_texts`` for up to 20 documents), queued once per transaction after commit
+    when documents arrive (incoming) or are issued (outgoing).
     ``content_state``: ``pending`` → ``done`` (text found) / ``none`` (no text layer,
     e.g. a scan) / ``failed`` (unreadable).
 The full-text engine depends on the database:
