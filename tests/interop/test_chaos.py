@@ -51,12 +51,16 @@ def _app(instance: Path, url: str, hub_url: str, creds: tuple[str, str]):
 
 
 def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A worker with its embedded beat, in a process group of its own: killing the group
+    kills both (a SIGKILL to the worker alone left its beat running after the test,
+    queueing polls for a database that no longer existed)."""
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "eoffice.worker:celery_app", "worker", "-B",
          "--pool=threads", "--concurrency=4", "--without-heartbeat", "--without-gossip",
          "--without-mingle", "--loglevel=WARNING",
          f"--schedule={log.parent / 'beat-schedule'}"],
-        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        start_new_session=True)
 
 
 def test_two_hundred_packets_through_a_failing_hub(scratch_database_url, tmp_path):
@@ -134,7 +138,7 @@ def test_two_hundred_packets_through_a_failing_hub(scratch_database_url, tmp_pat
                     .where(DeliveryStatus.status_code == "01"))
                 db.session.remove()
             if not killed and sent >= 40:
-                worker.send_signal(signal.SIGKILL)  # killed mid-delivery
+                os.killpg(worker.pid, signal.SIGKILL)  # killed mid-delivery, beat too
                 worker.wait()
                 killed = True
                 worker = _worker(env, log)
@@ -155,11 +159,11 @@ def test_two_hundred_packets_through_a_failing_hub(scratch_database_url, tmp_pat
                 break
             time.sleep(0.2)
     finally:
-        worker.terminate()
+        os.killpg(worker.pid, signal.SIGTERM)
         try:
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            worker.kill()
+            os.killpg(worker.pid, signal.SIGKILL)
         server.shutdown()
 
     assert killed
