@@ -270,6 +270,7 @@ def deliver(message_id: int, *, client: HubClient | None = None) -> str:
             _retry_later(message, exc)
         else:
             _sent(message, doc_id)
+            _note_on_hub([message])
         return message.state
 
 
@@ -313,22 +314,23 @@ def deliver_many(message_ids: list[int], *, client: HubClient | None = None) -> 
                     if isinstance(outcome, HubError):
                         _refused(message, outcome)
                     else:
-                        _sent(message, outcome, note_delivery=False)
+                        _sent(message, outcome)
                         sent.append(message)
-                _note_unreported([(m.document_id, code) for m in sent
-                                  if m.message_type == "edoc"
-                                  for code in filter(None, m.to_codes.split(","))], ON_HUB)
+                _note_on_hub(sent)
         return [rows[i].state if i in rows else "locked" for i in message_ids]
 
 
-def _sent(message: OutboxMessage, doc_id: str, *, note_delivery: bool = True) -> None:
+def _sent(message: OutboxMessage, doc_id: str) -> None:
     message.hub_doc_id = doc_id
     message.state = "sent"
     message.sent_at = utcnow()
     message.last_error = ""
-    if message.message_type == "edoc" and note_delivery:
-        _note_unreported([(message.document_id, code)
-                          for code in filter(None, message.to_codes.split(","))], ON_HUB)
+
+
+def _note_on_hub(sent: list[OutboxMessage]) -> None:
+    """"On the hub" for the recipients of these sent documents that have not reported."""
+    _note_unreported([(m.document_id, code) for m in sent if m.message_type == "edoc"
+                      for code in filter(None, m.to_codes.split(","))], ON_HUB)
 
 
 def _note_unreported(pairs: list[tuple[str, str]], description: str) -> None:
@@ -527,7 +529,7 @@ def _receive_batch(hub: HubClient, batch: list[dict[str, Any]], message_type: st
 
     with report_cache():
         verify = bool(current_app.config.get("INCOMING_VERIFY_ON_ARRIVAL"))
-        prepared = {doc_id: _prepare(raw, verify=False) for doc_id, raw in raws.items()}
+        prepared = {doc_id: _prepare(raw) for doc_id, raw in raws.items()}
         if verify:
             _validate_pdfs([p.packet for p in prepared.values()
                             if isinstance(p.packet, edxml.EdocPacket)])
@@ -598,11 +600,12 @@ def _validate_pdfs(packets: list[edxml.EdocPacket]) -> None:
             verify_pdf(data)
 
 
-def _prepare(raw: bytes, *, verify: bool | None = None) -> _Prepared:
-    """Parse and check a packet; warm the PDF report cache when arrivals are verified.
+def _prepare(raw: bytes) -> _Prepared:
+    """Parse a packet and check its XML signature.
 
-    Done before the batch's transaction opens, so the CPU-heavy part of receiving holds
-    no database lock (the audit chain's head is locked from the first audit record on).
+    Done before the batch's transaction opens (as is the batch's PDF validation,
+    :func:`_validate_pdfs`), so the CPU-heavy part of receiving holds no database lock
+    (the audit chain's head is locked from the first audit record on).
     """
     try:
         packet, tree = edxml.parse_packet_tree(raw)
@@ -612,16 +615,11 @@ def _prepare(raw: bytes, *, verify: bool | None = None) -> _Prepared:
 
     roots = list(current_app.config.get("EDXML_TRUST_ROOTS") or []) + list(trust_roots())
     check = edxml.verify_packet_signature(raw, roots, root=tree)
-    if verify is None:
-        verify = bool(current_app.config.get("INCOMING_VERIFY_ON_ARRIVAL"))
-    if verify and isinstance(packet, edxml.EdocPacket):
-        _validate_pdfs([packet])
     return _Prepared(packet, None, check)
 
 
 def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
-                    item: dict[str, Any], prepared: _Prepared | None = None) -> str:
-    prepared = prepared or _prepare(raw)
+                    item: dict[str, Any], prepared: _Prepared) -> str:
     # "processed" from the start: the row is written once (a receiver that fails rolls
     # the packet's savepoint back; the failed and duplicate outcomes set their state)
     inbox = InboxMessage(hub_doc_id=doc_id, to_code=to_code, message_type=message_type,
