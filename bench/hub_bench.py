@@ -425,15 +425,17 @@ def main() -> None:
             if label not in args.sizes.split(","):
                 continue
             only = with_v = without = float("nan")
+
+            def case(verify: bool, pdf: bytes = pdf, count: int = counts[label]) -> float:
+                return run_case(tmp, admin, pdf, count, verify, hub_app, hub_url, creds,
+                                pki_dir, args.pool, args.tick, args.warmup,
+                                args.verify_processes, args.shards)
+
             if args.verification != "off":
                 only = verification_rate(maker_url, tmp / "maker", pdf, counts[label])
-                with_v = run_case(tmp, admin, pdf, counts[label], True, hub_app, hub_url,
-                                  creds, pki_dir, args.pool, args.tick, args.warmup,
-                                  args.verify_processes, args.shards)
+                with_v = case(True)
             if args.verification != "on":
-                without = run_case(tmp, admin, pdf, counts[label], False, hub_app, hub_url,
-                                   creds, pki_dir, args.pool, args.tick, args.warmup,
-                                   args.verify_processes, args.shards)
+                without = case(False)
             rows.append((label, len(pdf), counts[label], only, with_v, without))
     except BaseException:
         print(f"workers' logs kept in {tmp}", file=sys.stderr)
@@ -467,8 +469,7 @@ def main() -> None:
     for size, verify, rate, used in CPU_REPORT:
         parties = ("hub", "sender", "receiver", "postgres", "redis-server")
         total = sum(used[p] for p in parties)
-        print(f"| {size / 1e6:.2f} MB, {'with' if verify else 'without'} verification | "
-              f"{rate:.1f} | "
+        print(f"| {_case_label(size, verify)} | {rate:.1f} | "
               + " | ".join(f"{used[p]:.0f}" for p in parties)
               + f" | {total:.0f} | {used['machine busy']:.0f} |")
     print()
@@ -479,8 +480,12 @@ def main() -> None:
                                    for who, what in endpoints) + " |")
     print("| --- |" + " ---: |" * len(endpoints))
     for size, verify, counts in REQUEST_REPORT:
-        print(f"| {size / 1e6:.2f} MB, {'with' if verify else 'without'} verification | "
+        print(f"| {_case_label(size, verify)} | "
               + " | ".join(f"{counts.get(key, 0):.2f}" for key in endpoints) + " |")
+
+
+def _case_label(size: int, verify: bool) -> str:
+    return f"{size / 1e6:.2f} MB, {'with' if verify else 'without'} verification"
 
 
 if __name__ == "__main__":
