@@ -269,10 +269,8 @@ class DevPKI:
             .sign(root_key, hashes.SHA256())
         )
         tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        if directory is not None:
-            Path(directory).mkdir(parents=True, exist_ok=True)
         pki = cls(
-            directory=Path(directory) if directory is not None else None,
+            directory=None,  # issued in memory; the files are written once it is whole
             base_url=base,
             root_key=root_key,
             root_cert=root_cert,
@@ -312,17 +310,22 @@ class DevPKI:
             not_after=now + timedelta(days=365 * 5),
             extended_usage=[ExtendedKeyUsageOID.OCSP_SIGNING],
         )
-        if pki.directory is not None:
-            _atomic_write(pki.directory / "ocsp-key.pem", _key_pem(ocsp_key), 0o600)
-            _atomic_write(pki.directory / "ocsp.pem", _cert_pem(pki.ocsp_cert))
-            _atomic_write(pki.directory / "root-key.pem", _key_pem(root_key), 0o600)
-            _atomic_write(pki.directory / "ca-key.pem", _key_pem(ca_key), 0o600)
-            _atomic_write(pki.directory / "tsa-key.pem", _key_pem(tsa_key), 0o600)
-            _atomic_write(pki.directory / "root.pem", _cert_pem(root_cert))
-            _atomic_write(pki.directory / "ca.pem", _cert_pem(ca_cert))
-            _atomic_write(pki.directory / "tsa.pem", _cert_pem(pki.tsa_cert))
-            with pki._locked_state():
-                pass
+        if directory is not None:
+            path = Path(directory)
+            path.mkdir(parents=True, exist_ok=True)
+            _atomic_write(path / "ocsp-key.pem", _key_pem(ocsp_key), 0o600)
+            _atomic_write(path / "ocsp.pem", _cert_pem(pki.ocsp_cert))
+            _atomic_write(path / "root-key.pem", _key_pem(root_key), 0o600)
+            _atomic_write(path / "ca-key.pem", _key_pem(ca_key), 0o600)
+            _atomic_write(path / "tsa-key.pem", _key_pem(tsa_key), 0o600)
+            _atomic_write(path / "root.pem", _cert_pem(root_cert))
+            _atomic_write(path / "ca.pem", _cert_pem(ca_cert))
+            _atomic_write(path / "tsa.pem", _cert_pem(pki.tsa_cert))
+            # state.json last: its presence says the directory holds a whole PKI (a
+            # creator killed before this line leaves none, and the next one starts over)
+            pki.directory = path
+            _atomic_write(path / "state.json", pki._state_json())
+            pki._state_mtime = (path / "state.json").stat().st_mtime_ns
         return pki
 
     @classmethod
@@ -363,11 +366,20 @@ class DevPKI:
 
     @classmethod
     def load_or_create(cls, directory: Path | str, *, base_url: str = DEFAULT_BASE_URL) -> DevPKI:
-        """Open the PKI in ``directory``, creating it there first if it does not exist."""
+        """Open the PKI in ``directory``, creating it there first if it does not exist.
+
+        Several processes and threads may ask at once (the worker's threads, the web
+        server): one creates it under a file lock while the others wait, then load it.
+        """
         path = Path(directory)
         if (path / "state.json").exists():
             return cls.load(path, base_url=base_url)
-        return cls.create(path, base_url=base_url)
+        path.mkdir(parents=True, exist_ok=True)
+        with open(path / "create.lock", "a+b") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)  # (released when the file closes)
+            if (path / "state.json").exists():  # another one created it meanwhile
+                return cls.load(path, base_url=base_url)
+            return cls.create(path, base_url=base_url)
 
     # ------------------------------------------------------------------ state
     def _state_path(self) -> Path | None:
@@ -402,16 +414,17 @@ class DevPKI:
                 try:
                     self._reload_if_changed()
                     yield
-                    data = {
-                        "base_url": self.base_url,
-                        "issued": [item.to_json() for item in self._issued.values()],
-                    }
-                    _atomic_write(
-                        path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
-                    )
+                    _atomic_write(path, self._state_json())
                     self._state_mtime = path.stat().st_mtime_ns
                 finally:
                     fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+    def _state_json(self) -> bytes:
+        data = {
+            "base_url": self.base_url,
+            "issued": [item.to_json() for item in self._issued.values()],
+        }
+        return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
     @property
     def issued(self) -> list[IssuedCertificate]:

@@ -127,7 +127,7 @@ def test_two_hundred_packets_through_a_failing_hub(scratch_database_url, tmp_pat
     log = tmp_path / "worker.log"
     worker = _worker(env, log)
     killed = False
-    deadline = time.monotonic() + 900
+    deadline = time.monotonic() + 300  # ~20-40 s when all is well
     try:
         while time.monotonic() < deadline:
             with sender.app_context():
@@ -184,6 +184,6 @@ def test_two_hundred_packets_through_a_failing_hub(scratch_database_url, tmp_pat
         delivered = db.session.execute(sa.select(DeliveryStatus.status_code,
                                                  sa.func.count())
                                        .group_by(DeliveryStatus.status_code)).all()
-        assert dict(delivered) == {"01": len(document_ids)}
+        assert dict(delivered) == {"01": len(document_ids)}, log.read_text()[-3000:]
         db.session.remove()
         db.engine.dispose()

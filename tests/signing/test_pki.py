@@ -96,3 +96,57 @@ def test_init_demo_directory(tmp_path) -> None:
     for name in ("root.pem", "person.p12", "body.p12"):
         assert (tmp_path / "demo" / name).exists()
     assert _cert((tmp_path / "demo" / "person.p12").read_bytes()).issuer == pki.ca_cert.subject
+
+
+def _whole(directory) -> DevPKI:
+    """Load a PKI directory and check that each key belongs to its certificate."""
+    pki = DevPKI.load(directory)
+    pairs = [(pki._root_key, pki.root_cert), (pki._ca_key, pki.ca_cert),
+             (pki._tsa_key, pki.tsa_cert), (pki._ocsp_key, pki.ocsp_cert)]
+    for key, cert in pairs:
+        assert key.public_key().public_numbers() == cert.public_key().public_numbers()
+    assert pki.ca_cert.issuer == pki.root_cert.subject
+    pki.ca_cert.verify_directly_issued_by(pki.root_cert)
+    pki.ocsp_cert.verify_directly_issued_by(pki.ca_cert)
+    return pki
+
+
+def test_a_creation_killed_half_way_leaves_no_pki_and_the_next_one_starts_over(
+        tmp_path, monkeypatch) -> None:
+    # A worker killed while creating its PKI had left state.json beside missing key
+    # files: every later start failed to load it ("Không đọc được thư mục PKI").
+    import signing.pki as pki_module
+
+    real_write = pki_module._atomic_write
+    writes: list[str] = []
+
+    def dies_on_the_fourth_file(path, data, mode=0o644):
+        writes.append(path.name)
+        if len(writes) == 4:
+            raise KeyboardInterrupt  # the process dies here
+        real_write(path, data, mode)
+
+    monkeypatch.setattr(pki_module, "_atomic_write", dies_on_the_fourth_file)
+    directory = tmp_path / "pki"
+    try:
+        DevPKI.load_or_create(directory)
+    except KeyboardInterrupt:
+        pass
+    assert len(writes) == 4 and not (directory / "state.json").exists()
+    monkeypatch.setattr(pki_module, "_atomic_write", real_write)
+    created = DevPKI.load_or_create(directory)
+    assert _whole(directory).root_pem() == created.root_pem()
+
+
+def _load_or_create_root(directory: str) -> bytes:
+    return DevPKI.load_or_create(directory).root_pem()
+
+
+def test_processes_starting_at_once_share_one_whole_pki(tmp_path) -> None:
+    import multiprocessing
+
+    directory = str(tmp_path / "pki")
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        roots = pool.map(_load_or_create_root, [directory] * 8)
+    assert len(set(roots)) == 1  # one PKI created, the others loaded it
+    assert _whole(directory).root_pem() == roots[0]
