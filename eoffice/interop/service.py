@@ -580,8 +580,10 @@ def _store_batch(fresh: list[tuple[dict[str, Any], str, str]], raws: dict[str, b
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A fetched packet parsed and its XML signature checked (outside any transaction)."""
+    """A fetched packet parsed, its XML signature checked and its bytes in the file store
+    (outside any transaction)."""
 
+    digest: str
     packet: edxml.EdocPacket | edxml.StatusPacket | None
     error: edxml.EdxmlError | None
     check: edxml.SignatureCheck | None
@@ -601,21 +603,30 @@ def _validate_pdfs(packets: list[edxml.EdocPacket]) -> None:
 
 
 def _prepare(raw: bytes) -> _Prepared:
-    """Parse a packet and check its XML signature.
+    """Parse a packet, check its XML signature and write it and its attachments to the
+    file store.
 
     Done before the batch's transaction opens (as is the batch's PDF validation,
-    :func:`_validate_pdfs`), so the CPU-heavy part of receiving holds no database lock
-    (the audit chain's head is locked from the first audit record on).
+    :func:`_validate_pdfs`), so neither the CPU-heavy part of receiving nor the disk
+    writes (each synced) happen while the transaction holds a lock: the audit chain's
+    head is locked from the batch's first audit record on, and every audited action of
+    the installation waits for it. The store is content-addressed, so the receivers'
+    own ``put`` of an attachment inside the transaction finds the file and only hashes.
     """
+    files = store()
+    digest = files.put(raw)
     try:
         packet, tree = edxml.parse_packet_tree(raw)
     except edxml.EdxmlError as exc:
-        return _Prepared(None, exc, None)
+        return _Prepared(digest, None, exc, None)
+    if isinstance(packet, edxml.EdocPacket):
+        for attachment in packet.attachments:
+            files.put(attachment.data)
     from eoffice.documents.keys import trust_roots
 
     roots = list(current_app.config.get("EDXML_TRUST_ROOTS") or []) + list(trust_roots())
     check = edxml.verify_packet_signature(raw, roots, root=tree)
-    return _Prepared(packet, None, check)
+    return _Prepared(digest, packet, None, check)
 
 
 def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
@@ -624,7 +635,7 @@ def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
     # the packet's savepoint back; the failed and duplicate outcomes set their state)
     inbox = InboxMessage(hub_doc_id=doc_id, to_code=to_code, message_type=message_type,
                          from_code=str(item.get("from") or ""),
-                         packet_digest=store().put(raw), state="processed")
+                         packet_digest=prepared.digest, state="processed")
     db.session.add(inbox)
     packet = prepared.packet
     if packet is None:

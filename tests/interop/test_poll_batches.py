@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zlib
 from datetime import date
@@ -94,6 +95,39 @@ def test_batches_store_each_packet_once_and_acknowledge(peer, db_session):
     assert db_session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.status_code == "01")) == 5
     assert service.poll()["edoc"] == 0
+
+
+def test_received_bytes_reach_the_disk_before_the_batch_transaction(peer, db_session,
+                                                                      monkeypatch):
+    # Writing a file syncs it to disk; done inside the batch's transaction it made every
+    # audited action of the installation wait (the transaction holds the audit chain's
+    # head from its first record on). Only the status 01 packets, which the transaction
+    # itself builds, may be written inside it.
+    from eoffice.core.storage import FileStore
+
+    with unit_of_work():
+        service.packet_signer(PROVINCE)  # the body's key, issued (and stored) on first use
+    first_puts: dict[str, tuple[bytes, bool]] = {}  # by digest: the bytes, in a transaction?
+    real_put = FileStore.put
+
+    def put(self, data):
+        first_puts.setdefault(hashlib.sha256(data).hexdigest(),
+                              (bytes(data), db.session().in_transaction()))
+        return real_put(self, data)
+
+    monkeypatch.setattr(FileStore, "put", put)
+    packets = [_edoc("1"), _edoc("2")]
+    for packet in packets:
+        peer.send_edoc(packet, VPCP)
+    assert service.poll()["edoc"] == 2
+    inside = [data for data, in_transaction in first_puts.values() if in_transaction]
+    outside = [data for data, in_transaction in first_puts.values() if not in_transaction]
+    assert all(isinstance(edxml.parse_packet(data), edxml.StatusPacket) for data in inside)
+    assert len(inside) == 2
+    assert plain_pdf() in outside  # the attachment (the same PDF in both packets)
+    # the stored packets are the ones sent, the hub's trace hop added
+    assert {edxml.parse_packet(data).document_id for data in outside if data[:5] != b"%PDF-"
+            } == {edxml.parse_packet(packet).document_id for packet in packets}
 
 
 def test_a_packet_that_cannot_be_stored_does_not_hold_back_its_batch(peer, db_session):
