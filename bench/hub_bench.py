@@ -31,6 +31,10 @@ packet by caller and endpoint (the hub's request log). The clock stops when the 
 document is registered: what receipt queues as tasks of its own (the search index's text
 extraction, the delivery of status 01 to the sender) runs partly after it. Targets: with
 verification ≥ 70 % of the verification-only rate; without verification ≥ 50 packets/s.
+
+On stderr, ``case start <epoch>`` and ``case end <epoch> <rate>`` mark each case's clock,
+for a profiler or ``/proc`` sampler attached to the workers from outside
+(``bench/README-hub.md``).
 """
 
 from __future__ import annotations
