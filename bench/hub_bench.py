@@ -2,7 +2,7 @@
 
     EOFFICE_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/<db> \
     EOFFICE_BENCH_REDIS_URL=redis://127.0.0.1:6379/<n> \
-    .venv/bin/python bench/hub_bench.py [--packets 200] [--big-packets 40] [--pool prefork]
+    .venv/bin/python bench/hub_bench.py [--packets 600] [--big-packets 100] [--pool prefork]
         [--sizes "100 KB,2 MB"] [--verification both|on|off] [--tick 0.2] [--warmup 10]
         [--verify-processes 2] [--shards 2] [--keep]
 
@@ -18,7 +18,8 @@ method and results: bench/README-hub.md):
 * ``--warmup`` packets first, sent and received before the clock starts (first-use costs:
   keys unlocked, PKI loaded, statements compiled, validation processes spawned);
 * then N signed documents (certified by a leader, sealed by the body: the real flow) of
-  about 100 KB, then about 2 MB, written to the sender's outbox in one transaction whose
+  about 100 KB, then about 2 MB (600 and 100 by default: long enough that the first
+  sends and the last poll tick are a small part of the clock), written to the sender's outbox in one transaction whose
   commit queues their delivery to the sender's worker; the clock runs from that commit
   until the receiver holds N incoming documents: send → hub → list → fetch → store
   (+ verify every PDF signature, or not) → status 01 → acknowledge;
@@ -361,8 +362,8 @@ def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--packets", type=int, default=200, help="~100 KB packets per case")
-    parser.add_argument("--big-packets", type=int, default=40, help="~2 MB packets per case")
+    parser.add_argument("--packets", type=int, default=600, help="~100 KB packets per case")
+    parser.add_argument("--big-packets", type=int, default=100, help="~2 MB packets per case")
     parser.add_argument("--pool", choices=("prefork", "threads"), default="threads",
                         help="Celery pool of the two workers (2 processes or 2 threads each)")
     parser.add_argument("--sizes", default="100 KB,2 MB", help="which documents to run")
