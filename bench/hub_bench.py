@@ -19,10 +19,11 @@ method and results: bench/README-hub.md):
   keys unlocked, PKI loaded, statements compiled, validation processes spawned);
 * then N signed documents (certified by a leader, sealed by the body: the real flow) of
   about 100 KB, then about 2 MB (600 and 100 by default: long enough that the first
-  sends and the last poll tick are a small part of the clock), written to the sender's outbox in one transaction whose
-  commit queues their delivery to the sender's worker; the clock runs from that commit
-  until the receiver holds N incoming documents: send → hub → list → fetch → store
-  (+ verify every PDF signature, or not) → status 01 → acknowledge;
+  sends and the last poll tick are a small part of the clock), written to the sender's
+  outbox in one transaction whose commit queues their delivery to the sender's worker;
+  the clock runs from that commit until the receiver holds N incoming documents: send →
+  hub → list → fetch → store (+ verify every PDF signature, or not) → status 01 →
+  acknowledge;
 * the verification-only rate: the same PDFs validated by 2 processes (both cores) with
   nothing else to do — the physical bottleneck of receiving with verification.
 
