@@ -36,6 +36,8 @@ NAV = (
     ("verify.index", _l("Kiểm tra chữ ký"), None),
     ("orgs.index", _l("Quản trị"), ("admin",)),
 )
+# Pages whose menu entry is not their blueprint's first one (the others light up that).
+NAV_OWNERS = {"outgoing.new": "outgoing.drafts"}
 
 
 @bp.app_context_processor
@@ -43,18 +45,22 @@ def layout_helpers() -> dict[str, object]:
     """Helpers every template may use."""
 
     def nav_items() -> list[dict[str, object]]:
+        # One entry is lit: the page's own, else its blueprint's first ("Văn bản đi" for a
+        # document's page; "Dự thảo" only for the drafts and a new draft).
+        current = NAV_OWNERS.get(request.endpoint or "", request.endpoint or "")
+        endpoints = [endpoint for endpoint, _label, _roles in NAV]
+        owner = current if current in endpoints else next(
+            (e for e in endpoints if e.split(".")[0] == current.split(".")[0] != "core"), None)
         items = []
         for endpoint, label, roles in NAV:
             if endpoint not in current_app.view_functions:
                 continue
             if roles and not current_user.has_role(*roles):
                 continue
-            blueprint = endpoint.split(".")[0]
-            if blueprint == "orgs":
+            if endpoint == "orgs.index":  # the admin pages span several blueprints
                 active = (request.path or "").startswith("/admin")
             else:
-                active = (request.endpoint or "").startswith(blueprint + ".") and (
-                    blueprint != "core" or request.endpoint == endpoint)
+                active = endpoint == owner
             items.append({"url": url_for(endpoint), "label": label, "active": active})
         return items
 

@@ -115,3 +115,20 @@ def test_other_body_gets_404(app, world, make_user, make_org):
     client = session_for(app, outsider.username)
     assert client.get(f"/outgoing/{doc.id}").status_code == 404
     assert client.get(f"/outgoing/{doc.id}/pdf").status_code == 404
+
+
+def _lit_menu(html: str) -> list[str]:
+    import re
+
+    nav = html.split("<nav", 1)[1].split("</nav>", 1)[0]
+    return re.findall(r'class="active">([^<]+)</a>', nav)
+
+
+def test_one_menu_entry_is_lit(app, world):
+    drafter = session_for(app, world.drafter.username)
+    # "Văn bản đi" and "Dự thảo" are both the outgoing blueprint's: both used to light up
+    assert _lit_menu(drafter.get("/outgoing/").get_data(as_text=True)) == ["Văn bản đi"]
+    assert _lit_menu(drafter.get("/outgoing/drafts").get_data(as_text=True)) == ["Dự thảo"]
+    assert _lit_menu(drafter.get("/outgoing/new").get_data(as_text=True)) == ["Dự thảo"]
+    assert _lit_menu(drafter.get("/incoming/").get_data(as_text=True)) == ["Văn bản đến"]
+    assert _lit_menu(drafter.get("/").get_data(as_text=True)) == ["Trang chủ"]
