@@ -699,12 +699,14 @@ def _overall(reports: tuple[SignatureReport, ...]) -> ValidationReport:
     bad = [item for item in reports if not item.valid]
     if not bad:
         count = sum(1 for item in reports if item.kind == "signature")
-        return ValidationReport(
-            valid=True,
-            verdict=f"Tất cả {count} chữ ký số hợp lệ, văn bản toàn vẹn",
-            verdict_en=f"All {count} signature(s) are valid and the document is intact",
-            signatures=reports,
-        )
+        if count == 1:  # not "Tất cả 1 chữ ký" (all 1 signatures)
+            verdict = "Chữ ký số hợp lệ, văn bản toàn vẹn"
+            verdict_en = "The signature is valid and the document is intact"
+        else:
+            verdict = f"Tất cả {count} chữ ký số hợp lệ, văn bản toàn vẹn"
+            verdict_en = f"All {count} signatures are valid and the document is intact"
+        return ValidationReport(valid=True, verdict=verdict, verdict_en=verdict_en,
+                                signatures=reports)
     first = bad[0]
     who = first.signer.name or first.field or "?"
     return ValidationReport(

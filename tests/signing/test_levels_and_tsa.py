@@ -34,6 +34,9 @@ def test_round_trip_every_level(level: PadesLevel, key_name: str, request, optio
         assert sig.revocation == "good" and sig.revocation_source == "embedded"
     kinds = [s.kind for s in report.signatures]
     assert kinds.count("document_timestamp") == (1 if level == PadesLevel.B_LTA else 0)
+    # one signature: said in the singular, not "all 1 signatures"
+    assert report.verdict == "Chữ ký số hợp lệ, văn bản toàn vẹn"
+    assert report.verdict_en == "The signature is valid and the document is intact"
 
 
 def test_http_tsa_over_loopback(person_key, pki: DevPKI, options) -> None:
