@@ -37,7 +37,7 @@ NAV = (
     ("orgs.index", _l("Quản trị"), ("admin",)),
 )
 # Pages whose menu entry is not their blueprint's first one (the others light up that).
-NAV_OWNERS = {"outgoing.new": "outgoing.drafts"}
+NAV_OWNERS = {"outgoing.new": "outgoing.drafts", "outgoing.sign_queue": "outgoing.drafts"}
 
 
 @bp.app_context_processor
@@ -46,7 +46,7 @@ def layout_helpers() -> dict[str, object]:
 
     def nav_items() -> list[dict[str, object]]:
         # One entry is lit: the page's own, else its blueprint's first ("Văn bản đi" for a
-        # document's page; "Dự thảo" only for the drafts and a new draft).
+        # document's page; "Dự thảo" for the drafts, a new draft and the signing queue).
         current = NAV_OWNERS.get(request.endpoint or "", request.endpoint or "")
         endpoints = [endpoint for endpoint, _label, _roles in NAV]
         owner = current if current in endpoints else next(

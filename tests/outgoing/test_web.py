@@ -130,5 +130,7 @@ def test_one_menu_entry_is_lit(app, world):
     assert _lit_menu(drafter.get("/outgoing/").get_data(as_text=True)) == ["Văn bản đi"]
     assert _lit_menu(drafter.get("/outgoing/drafts").get_data(as_text=True)) == ["Dự thảo"]
     assert _lit_menu(drafter.get("/outgoing/new").get_data(as_text=True)) == ["Dự thảo"]
+    leader = session_for(app, world.leader.username)
+    assert _lit_menu(leader.get("/outgoing/sign").get_data(as_text=True)) == ["Dự thảo"]
     assert _lit_menu(drafter.get("/incoming/").get_data(as_text=True)) == ["Văn bản đến"]
     assert _lit_menu(drafter.get("/").get_data(as_text=True)) == ["Trang chủ"]
