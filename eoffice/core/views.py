@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     current_app,
@@ -64,8 +66,17 @@ def layout_helpers() -> dict[str, object]:
             items.append({"url": url_for(endpoint), "label": label, "active": active})
         return items
 
+    def localized(item: Any, field: str) -> str:
+        """``item``'s ``field``, or in the English interface its English twin
+        ``<field>_en`` where it has one (validation reports carry both)."""
+        value = item.get if isinstance(item, dict) else (
+            lambda key: getattr(item, key, None))
+        if str(get_locale() or "vi") == "en" and value(f"{field}_en"):
+            return str(value(f"{field}_en"))
+        return str(value(field) or "")
+
     return {"nav_items": nav_items, "role_name": lambda r: _(ROLE_NAMES.get(r, r)),
-            "current_locale": lambda: str(get_locale() or "vi")}
+            "current_locale": lambda: str(get_locale() or "vi"), "localized": localized}
 
 
 @bp.get("/")

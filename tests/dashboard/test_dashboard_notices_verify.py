@@ -127,3 +127,20 @@ def test_verify_page_shows_the_arrival_report(app, signed, make_user, client, lo
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/").get_data(
         as_text=True))})
     assert client.get("/verify/").status_code in (302, 401)
+
+
+def test_verify_page_in_english_gives_the_english_verdict(signed, make_user, client, login):
+    login(make_user("specialist").username)
+    token = csrf_from(client.get("/verify/").get_data(as_text=True))
+    client.post("/lang/en", data={"csrf_token": token},
+                headers={"Referer": "http://localhost/verify/"})
+    html = _upload(client, signed).get_data(as_text=True)
+    report = keys.verify_pdf(signed)
+    assert report["verdict_en"] in html and report["verdict"] not in html
+    tampered = bytearray(signed)
+    tampered[tampered.find(b"stream") + 20] ^= 0x01
+    bad = keys.verify_pdf(bytes(tampered))
+    html = _upload(client, bytes(tampered)).get_data(as_text=True)
+    reason = bad["signatures"][0]
+    assert reason["reason_en"] and reason["reason_en"] in html
+    assert reason["reason"] not in html
