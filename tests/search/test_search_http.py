@@ -54,6 +54,13 @@ def test_search_page_finds_highlights_and_links(world, queued, client, login, db
     assert "Tìm thấy 1 văn bản" in html
     empty = client.get("/search?q=khong co gi ca").get_data(as_text=True)
     assert "Không tìm thấy văn bản nào" in empty
+    # in English one result is "1 document", not "1 documents"
+    client.post("/lang/en", data={"csrf_token": csrf_from(html)},
+                headers={"Referer": "http://localhost/search"})
+    english = client.get("/search?q=chi thi cai cach").get_data(as_text=True)
+    assert "1 document found." in english
+    filtered = client.get(f"/search?issuer={doc.issuer_code}").get_data(as_text=True)
+    assert "1 document matching the filters" in filtered
 
 
 @pytest.mark.parametrize("q", BAD_QUERIES)
