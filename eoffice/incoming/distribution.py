@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eoffice.audit import service as audit
@@ -210,8 +211,8 @@ def distribute(actor: Any, doc: IncomingDocument, *, units: list[Any] | None = N
     db.session.flush()
     label = " ".join(filter(None, [doc.code, doc.subject]))[:300]
     for row in rows:
-        notify(row.user, "incoming.distributed", "Văn bản để biết: " + label,
-               f"/incoming/{doc.id}")
+        notify(row.user, "incoming.distributed",
+               lambda: _("Văn bản để biết: %(label)s", label=label), f"/incoming/{doc.id}")
     audit.record(actor, "incoming.distributed", doc, details={
         "users": [r.user.username for r in rows],
         "units": sorted({u.name for _, u in fresh if u is not None}),

@@ -30,6 +30,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from eoffice.audit import service as audit
 from eoffice.auth.models import User, UserRole
@@ -169,7 +170,8 @@ def _people(org_id: int, role: str, unit_id: int | None = None) -> list[User]:
 
 
 def _label(doc: IncomingDocument) -> str:
-    urgent = f"[{PRIORITY_NAMES[doc.priority].upper()}] " if doc.is_urgent else ""
+    """The document in a notification (in the language :func:`notify` puts in force)."""
+    urgent = f"[{_(PRIORITY_NAMES[doc.priority]).upper()}] " if doc.is_urgent else ""
     code = f"{doc.code} " if doc.code else ""
     return f"{urgent}{code}{doc.issuer_name}: {doc.subject}"[:300]
 
@@ -312,9 +314,12 @@ def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDoc
             and packet.business_document_id != packet.document_id:
         _apply_replacement(body, doc, packet)
     _emit(doc, None, "01", "Đã đến - phần mềm đã nhận, văn thư chưa xử lý")
-    text = f"Văn bản đến mới: {_label(doc)}"
-    if duplicate is not None:
-        text += " (trùng số, ký hiệu và cơ quan ban hành với văn bản đã nhận)"
+    def text() -> str:
+        message = _("Văn bản đến mới: %(label)s", label=_label(doc))
+        if duplicate is not None:
+            message += " " + _("(trùng số, ký hiệu và cơ quan ban hành với văn bản đã nhận)")
+        return message
+
     clerks = per_transaction(("incoming.clerks", body.id), lambda: _people(body.id, "clerk"))
     for clerk in clerks:
         notify(clerk, "incoming.received", text, link(doc), email=doc.is_urgent)
@@ -347,7 +352,8 @@ def _apply_revocation(body: Organization, packet: edxml.EdocPacket) -> None:
                                     text=f"Văn bản bị thu hồi: {doc.closed_note}"))
         _emit(doc, None, "15", "Đã nhận thông báo thu hồi; văn bản đã được thu hồi")
         for person in _people(body.id, "clerk") + _handlers(doc):
-            notify(person, "incoming.revoked", f"Văn bản bị thu hồi: {_label(doc)}", link(doc))
+            notify(person, "incoming.revoked",
+                   lambda doc=doc: _("Văn bản bị thu hồi: %(label)s", label=_label(doc)), link(doc))
         # the sao y forwarded below are revoked with their original (a local import: the
         # tiers package builds on this one)
         from eoffice.tiers.service import revoke_copies
@@ -390,7 +396,8 @@ def _apply_recipient_update(body: Organization, packet: edxml.EdocPacket) -> boo
                   "sách nơi nhận")
             for person in _people(body.id, "clerk") + _handlers(doc):
                 notify(person, "incoming.revoked",
-                       f"Văn bản đã bị loại khỏi danh sách nơi nhận: {_label(doc)}", link(doc))
+                       lambda doc=doc: _("Văn bản đã bị loại khỏi danh sách nơi nhận: "
+                                         "%(label)s", label=_label(doc)), link(doc))
         if not earlier:
             audit.record(None, "incoming.update_unknown", None, org_id=body.id,
                          details={"document_id": packet.business_document_id})
@@ -450,7 +457,8 @@ def receive_status(inbox: InboxMessage, packet: edxml.StatusPacket) -> None:
                      details={"reason": doc.takeback_reason})
         for clerk in _people(body.id, "clerk"):
             notify(clerk, "incoming.takeback",
-                   f"Cơ quan gửi đề nghị lấy lại văn bản: {_label(doc)}", link(doc))
+                   lambda doc=doc: _("Cơ quan gửi đề nghị lấy lại văn bản: %(label)s",
+                                     label=_label(doc)), link(doc))
     db.session.flush()
 
 
@@ -656,7 +664,8 @@ def register(actor: Any, doc: IncomingDocument, *, now: datetime | None = None
         "incoming_number": doc.incoming_number, "register": book.id, "year": day.year})
     _emit(doc, actor, "03", f"Đã vào sổ văn bản đến, số đến {doc.incoming_number}")
     for leader in _people(doc.org_id, "leader"):
-        notify(leader, "incoming.to_direct", f"Văn bản đến chờ cho ý kiến: {_label(doc)}",
+        notify(leader, "incoming.to_direct",
+               lambda: _("Văn bản đến chờ cho ý kiến: %(label)s", label=_label(doc)),
                link(doc), email=doc.is_urgent)
     return doc
 
@@ -835,11 +844,15 @@ def _handlers(doc: IncomingDocument) -> list[User]:
 
 
 def _notify_assignee(item: IncomingAssignment, doc: IncomingDocument) -> None:
-    due = f", hạn {item.deadline:%d/%m/%Y}" if item.deadline else ""
+    def text() -> str:
+        role = _(ROLE_NAMES[item.role]).lower()
+        if item.deadline:
+            return _("Được giao %(role)s, hạn %(deadline)s: %(label)s", role=role,
+                     deadline=f"{item.deadline:%d/%m/%Y}", label=_label(doc))
+        return _("Được giao %(role)s: %(label)s", role=role, label=_label(doc))
+
     for person in _recipients(item):
-        notify(person, f"incoming.assigned.{item.role}",
-               f"Được giao {ROLE_NAMES[item.role].lower()}{due}: {_label(doc)}", link(doc),
-               email=doc.is_urgent)
+        notify(person, f"incoming.assigned.{item.role}", text, link(doc), email=doc.is_urgent)
 
 
 def reassign(actor: Any, doc: IncomingDocument, *, user: Any, deadline: Any = None,
@@ -947,8 +960,9 @@ def complete(actor: Any, doc: IncomingDocument, result: str, *,
     _emit(doc, actor, "06", f"Đã hoàn thành xử lý: {doc.result[:300]}")
     if doc.directed_by is not None and doc.directed_by.id != actor.id:
         notify(doc.directed_by, "incoming.completed",
-               f"Đã hoàn thành ({TIMELINESS_NAMES.get(doc.timeliness or '', 'không có hạn')})"
-               f": {_label(doc)}", link(doc))
+               lambda: _("Đã hoàn thành (%(timeliness)s): %(label)s",
+                         timeliness=_(TIMELINESS_NAMES[doc.timeliness]) if doc.timeliness
+                         else _("không có hạn"), label=_label(doc)), link(doc))
     return doc
 
 
@@ -981,11 +995,18 @@ def remind_deadlines(*, now: datetime | None = None) -> dict[str, int]:
         db.session.add(IncomingReminder(assignment_id=item.id, kind=kind))
         db.session.flush()
         people = _recipients(item)
-        if kind == "reminder":
-            text = f"Sắp đến hạn xử lý ({item.deadline:%d/%m/%Y}): {_label(doc)}"
-        else:
-            text = (f"Quá hạn xử lý ({ROLE_NAMES[item.role].lower()} {item.target_name}, "
-                    f"hạn {item.deadline:%d/%m/%Y}): {_label(doc)}")
+
+        def text(item: IncomingAssignment = item, doc: IncomingDocument = doc,
+                 kind: str = kind) -> str:
+            deadline = f"{item.deadline:%d/%m/%Y}"
+            if kind == "reminder":
+                return _("Sắp đến hạn xử lý (%(deadline)s): %(label)s", deadline=deadline,
+                         label=_label(doc))
+            return _("Quá hạn xử lý (%(role)s %(target)s, hạn %(deadline)s): %(label)s",
+                     role=_(ROLE_NAMES[item.role]).lower(), target=item.target_name,
+                     deadline=deadline, label=_label(doc))
+
+        if kind != "reminder":
             unit_id = item.unit_id or (item.user.unit_id if item.user else None)
             if unit_id is not None:
                 people += _people(doc.org_id, "head", unit_id=unit_id)

@@ -20,21 +20,22 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from eoffice.auth.models import User, UserRole
 from eoffice.extensions import db
 from eoffice.notifications.service import notify
 
-MESSAGES = {
-    "submit": "Dự thảo chờ duyệt",
-    "forward": "Dự thảo chờ duyệt",
-    "approve": "Dự thảo đã được duyệt, chờ ký",
-    "return": "Dự thảo bị trả lại",
-    "sign": "Văn bản đã ký, chờ ban hành",
-    "issue": "Văn bản đã ban hành",
-    "revoke": "Văn bản đã bị thu hồi",
-    "takeback_accepted": "Cơ quan nhận đồng ý cho lấy lại văn bản",
-    "takeback_refused": "Cơ quan nhận không đồng ý cho lấy lại văn bản",
+MESSAGES = {  # (lazy: rendered in the recipient's language by notify)
+    "submit": _l("Dự thảo chờ duyệt"),
+    "forward": _l("Dự thảo chờ duyệt"),
+    "approve": _l("Dự thảo đã được duyệt, chờ ký"),
+    "return": _l("Dự thảo bị trả lại"),
+    "sign": _l("Văn bản đã ký, chờ ban hành"),
+    "issue": _l("Văn bản đã ban hành"),
+    "revoke": _l("Văn bản đã bị thu hồi"),
+    "takeback_accepted": _l("Cơ quan nhận đồng ý cho lấy lại văn bản"),
+    "takeback_refused": _l("Cơ quan nhận không đồng ý cho lấy lại văn bản"),
 }
 
 
@@ -70,7 +71,7 @@ def outgoing_step(actor: Any, doc: Any, action: str, comment: str = "") -> int:
     if title is None:
         return 0
     label = f"{doc.code} " if doc.code else ""
-    text = f"{title}: {label}{doc.subject}"
+    text = f"{label}{doc.subject}"
     if comment and action in ("return", "takeback_accepted", "takeback_refused"):
         text += f" — {comment}"
     urgent = doc.urgency in ("thuong_khan", "hoa_toc")
@@ -79,5 +80,6 @@ def outgoing_step(actor: Any, doc: Any, action: str, comment: str = "") -> int:
         if person is None or person.id in seen or not person.active:
             continue
         seen.add(person.id)
-        notify(person, f"outgoing.{action}", text[:1000], f"/outgoing/{doc.id}", email=urgent)
+        notify(person, f"outgoing.{action}", lambda: f"{title}: {text}"[:1000],
+               f"/outgoing/{doc.id}", email=urgent)
     return len(seen) - 1

@@ -1,5 +1,10 @@
 """Notify users in the app and, optionally, by e-mail.
 
+A notification is written in its recipient's language (``user.locale``, the interface
+language of their account): callers pass the text as a function that composes it with
+``_()``, and ``notify`` calls it with that language in force, so the notification list
+and the e-mail read in it.
+
 ``notify`` writes the row in the caller's transaction. E-mail goes through ``smtplib``
 to ``SMTP_HOST``/``SMTP_PORT`` after commit (never before the row exists); with no
 ``SMTP_HOST`` configured no mail is sent. A failed send is logged, never raised: the
@@ -10,11 +15,14 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from eoffice.core.db import utcnow
 from eoffice.core.errors import NotFound
@@ -25,23 +33,31 @@ from eoffice.notifications.models import Notification
 log = logging.getLogger(__name__)
 
 
-def notify(user: Any, kind: str, text: str, link: str = "", *, email: bool = False
-           ) -> Notification:
-    """Add a notification for ``user``; with ``email`` also mail it after commit."""
-    note = Notification(user_id=user.id, kind=kind, text=text, link=link)
+def notify(user: Any, kind: str, text: str | Callable[[], str], link: str = "", *,
+           email: bool = False) -> Notification:
+    """Add a notification for ``user``; with ``email`` also mail it after commit.
+
+    ``text`` is a function composing the message with ``_()`` (called in ``user``'s
+    language), or a string stored as it is.
+    """
+    with force_locale(getattr(user, "locale", None) or "vi"):
+        message = text() if callable(text) else text
+        signature = _("Văn phòng điện tử (thư tự động, vui lòng không trả lời)")
+    note = Notification(user_id=user.id, kind=kind, text=message, link=link)
     db.session.add(note)
     db.session.flush()
     address = getattr(user, "email", "")
     if email and address and current_app.config.get("SMTP_HOST"):
         config = dict(current_app.config)
         note.emailed = True
-        after_commit(lambda: send_email(config, address, text, _body(text, link, config)))
+        body = _body(message, link, config, signature)
+        after_commit(lambda: send_email(config, address, message, body))
     return note
 
 
-def _body(text: str, link: str, config: dict[str, Any]) -> str:
+def _body(text: str, link: str, config: dict[str, Any], signature: str) -> str:
     url = config.get("PUBLIC_URL", "").rstrip("/") + link if link.startswith("/") else link
-    return f"{text}\n\n{url}\n\n-- \nVăn phòng điện tử (thư tự động, vui lòng không trả lời)\n"
+    return f"{text}\n\n{url}\n\n-- \n{signature}\n"
 
 
 def send_email(config: dict[str, Any], to: str, subject: str, body: str) -> bool:

@@ -162,6 +162,35 @@ def test_reminders_and_escalation_are_sent_once(hub, registered, smtp, db_sessio
     assert registered.timeliness == "late"
 
 
+def test_each_person_is_notified_in_their_own_language(hub, registered, smtp, db_session):
+    # the leader reads eoffice in English, the specialist in Vietnamese: the same overdue
+    # escalation reaches each in their language, in the app and by e-mail
+    import email
+
+    with unit_of_work():
+        hub.leader.locale = "en"
+    _assign(hub, registered, date(2026, 12, 5), lead=hub.specialist.username)
+    with unit_of_work():
+        assert service.remind_deadlines(now=_at(5))["overdue"] == 1
+
+    def texts(user):
+        return [n.text for n in db_session.execute(sa.select(Notification).where(
+            Notification.user_id == user.id, Notification.kind == "incoming.overdue"))
+            .scalars()]
+
+    leader, = texts(hub.leader)
+    specialist, = texts(hub.specialist)
+    assert leader.startswith("Overdue (lead ") and ", due 05/12/2026): " in leader
+    assert specialist.startswith("Quá hạn xử lý (chủ trì ")
+    mails = {to[0]: email.message_from_string(raw) for to, raw in smtp.messages}
+    english = mails["ld.rg@example.vn"]
+    assert str(email.header.make_header(email.header.decode_header(english["Subject"]))
+               ).startswith("Overdue (")
+    assert "Electronic Office (automatic message" in english.get_payload(decode=True).decode()
+    vietnamese = mails["cv.rg@example.vn"].get_payload(decode=True).decode()
+    assert "Quá hạn xử lý" in vietnamese and "Văn phòng điện tử (thư tự động" in vietnamese
+
+
 def test_remind_task_runs_in_its_own_unit_of_work(hub, registered, app):
     from eoffice.incoming.tasks import remind_deadlines
 
