@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
@@ -47,10 +48,16 @@ from eoffice.outgoing.models import OutgoingDocument
 bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
 
 
+def _status(status: str) -> str:
+    if status == "draft":  # the state ("Draft"), not the menu's "Dự thảo" ("Drafts")
+        return pgettext("trạng thái văn bản", "Dự thảo")
+    return _(queries.status_label(status))
+
+
 @bp.app_context_processor
 def outgoing_helpers() -> dict[str, Any]:
     """Labels for templates."""
-    return {"outgoing_status": lambda s: _(queries.status_label(s)),
+    return {"outgoing_status": _status,
             "outgoing_action": lambda a: _(workflow.ACTION_LABELS.get(a, a)),
             "urgency_label": lambda u: _(service.URGENCY_LABELS.get(u or "", u)),
             "secrecy_label": lambda c: _(service.CONFIDENTIALITY_LABELS.get(c or "", c))}

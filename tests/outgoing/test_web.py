@@ -134,3 +134,16 @@ def test_one_menu_entry_is_lit(app, world):
     assert _lit_menu(leader.get("/outgoing/sign").get_data(as_text=True)) == ["Dự thảo"]
     assert _lit_menu(drafter.get("/incoming/").get_data(as_text=True)) == ["Văn bản đến"]
     assert _lit_menu(drafter.get("/").get_data(as_text=True)) == ["Trang chủ"]
+
+
+def test_a_draft_s_state_reads_draft_in_english(app, world):
+    drafter = session_for(app, world.drafter.username)
+    post(drafter, "/outgoing/new", "/outgoing/new", doc_type="CT",
+         subject="Về tăng cường cải cách hành chính", recipients=[RACHGIA],
+         signer=world.leader.username, authority="TM.", urgency="", confidentiality="",
+         mode="compose", body="Đoạn thứ nhất.")
+    post(drafter, "/lang/en", "/outgoing/drafts")
+    html = drafter.get("/outgoing/drafts").get_data(as_text=True)
+    # "Dự thảo" is the menu's "Drafts" and a document's state "Draft" (msgctxt)
+    assert 'class="badge st-draft">Draft<' in html
+    assert _lit_menu(html) == ["Drafts"]
