@@ -40,7 +40,10 @@ def notify(user: Any, kind: str, text: str | Callable[[], str], link: str = "", 
     ``text`` is a function composing the message with ``_()`` (called in ``user``'s
     language), or a string stored as it is.
     """
-    with force_locale(getattr(user, "locale", None) or "vi"):
+    locale = getattr(user, "locale", None)
+    if locale not in current_app.config["LANGUAGES"]:
+        locale = current_app.config["LANGUAGES"][0]  # (Vietnamese)
+    with force_locale(locale):
         message = text() if callable(text) else text
         signature = _("Văn phòng điện tử (thư tự động, vui lòng không trả lời)")
     note = Notification(user_id=user.id, kind=kind, text=message, link=link)

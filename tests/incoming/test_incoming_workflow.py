@@ -189,6 +189,13 @@ def test_each_person_is_notified_in_their_own_language(hub, registered, smtp, db
     assert "Electronic Office (automatic message" in english.get_payload(decode=True).decode()
     vietnamese = mails["cv.rg@example.vn"].get_payload(decode=True).decode()
     assert "Quá hạn xử lý" in vietnamese and "Văn phòng điện tử (thư tự động" in vietnamese
+    # an account whose language is not one we have reads Vietnamese (nothing fails)
+    from eoffice.notifications.service import notify
+
+    with unit_of_work():
+        hub.specialist.locale = "xx"
+        note = notify(hub.specialist, "test", lambda: service._label(registered))
+    assert note.text.endswith(registered.subject)
 
 
 def test_remind_task_runs_in_its_own_unit_of_work(hub, registered, app):
