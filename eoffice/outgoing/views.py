@@ -59,6 +59,7 @@ def outgoing_helpers() -> dict[str, Any]:
     """Labels for templates."""
     return {"outgoing_status": _status,
             "outgoing_action": lambda a: _(workflow.ACTION_LABELS.get(a, a)),
+            "version_reason": lambda r: _(workflow.VERSION_LABELS.get(r, r)),
             "urgency_label": lambda u: _(service.URGENCY_LABELS.get(u or "", u)),
             "secrecy_label": lambda c: _(service.CONFIDENTIALITY_LABELS.get(c or "", c))}
 

@@ -45,6 +45,17 @@ STATUS_LABELS = {
     "replaced": "Đã bị thay thế",
 }
 
+VERSION_LABELS = {
+    "compose": "Soạn theo mẫu",
+    "upload": "Tải lên tệp PDF",
+    "docx": "Tải lên tệp DOCX (chuyển sang PDF)",
+    "edit": "Sửa dự thảo",
+    "signed": "Lãnh đạo ký số",
+    "signed_external": "Lãnh đạo ký số bằng thiết bị ký số",
+    "issued": "Cấp số, đóng dấu, ban hành",
+}
+"""Why a version of the PDF was made (``OutgoingVersion.reason``), as the page says it."""
+
 ACTION_LABELS = {
     "create": "Tạo dự thảo",
     "edit": "Cập nhật dự thảo",

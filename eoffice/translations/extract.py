@@ -43,8 +43,8 @@ DISPLAY_TABLES = frozenset({
     # incoming: models (status, urgency, timeliness), views (list tabs), service (refusals)
     "STATUS_NAMES", "PRIORITY_NAMES", "TIMELINESS_NAMES", "LIST_TABS", "_WRONG_STATE",
     # outgoing: workflow, service and delivery labels
-    "STATUS_LABELS", "ACTION_LABELS", "URGENCY_LABELS", "CONFIDENTIALITY_LABELS",
-    "DELIVERY_LABELS",
+    "STATUS_LABELS", "ACTION_LABELS", "VERSION_LABELS", "URGENCY_LABELS",
+    "CONFIDENTIALITY_LABELS", "DELIVERY_LABELS",
     # dashboard: the figures and the "my work" queues
     "FIGURE_NAMES", "QUEUE_NAMES",
 })

@@ -138,10 +138,12 @@ def test_one_menu_entry_is_lit(app, world):
 
 def test_a_draft_s_state_reads_draft_in_english(app, world):
     drafter = session_for(app, world.drafter.username)
-    post(drafter, "/outgoing/new", "/outgoing/new", doc_type="CT",
-         subject="Về tăng cường cải cách hành chính", recipients=[RACHGIA],
-         signer=world.leader.username, authority="TM.", urgency="", confidentiality="",
-         mode="compose", body="Đoạn thứ nhất.")
+    page = post(drafter, "/outgoing/new", "/outgoing/new", doc_type="CT",
+                subject="Về tăng cường cải cách hành chính", recipients=[RACHGIA],
+                signer=world.leader.username, authority="TM.", urgency="",
+                confidentiality="", mode="compose", body="Đoạn thứ nhất.")
+    versions = page.get_data(as_text=True).split('class="versions"', 1)[1].split("</ol>")[0]
+    assert "<li>Soạn theo mẫu · " in versions and "compose" not in versions  # not the code
     post(drafter, "/lang/en", "/outgoing/drafts")
     html = drafter.get("/outgoing/drafts").get_data(as_text=True)
     # "Dự thảo" is the menu's "Drafts" and a document's state "Draft" (msgctxt)
