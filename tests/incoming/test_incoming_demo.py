@@ -21,3 +21,12 @@ def test_demo_directive_and_paper_document(hub, make_user, db_session):
     assert [(d.source, d.status) for d in docs] == [("electronic", "received"),
                                                     ("paper", "received")]
     assert docs[0].verification_ok is True and docs[0].is_urgent
+    # its number came from the province's register: the province's next directive of the
+    # day is not the same document to TP Rạch Giá (it used to be 01 twice, and dropped)
+    from eoffice.documents import numbering
+
+    assert docs[0].code == "01/CT-UBND"
+    register = numbering.register_for(hub.province, "outgoing",
+                                      doc_type=numbering.find_document_type(hub.province, "CT"))
+    with unit_of_work():
+        assert numbering.next_number(register, docs[0].issued_date) == 2
