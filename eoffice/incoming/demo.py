@@ -14,8 +14,6 @@ TP Rạch Giá dropped it as a second arrival of this one.
 
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from fpdf import FPDF
 
