@@ -109,6 +109,7 @@ def _register_receivers() -> None:
     from eoffice.outgoing import service as outgoing_service
 
     interop_service.register_edoc_receiver(incoming_service.receive_packet)
+    interop_service.register_duplicate_receiver(incoming_service.receive_duplicate)
     interop_service.register_status_receiver(incoming_service.receive_status)
     interop_service.register_status_receiver(outgoing_service.receive_status)
 

@@ -22,6 +22,7 @@ copies of the others, and an added body receives the document as new.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -439,6 +440,38 @@ def _apply_replacement(body: Organization, doc: IncomingDocument,
         audit.record(None, "incoming.replaced", old, org_id=body.id,
                      details={"replaced_by": doc.id, "kind": packet.business_doc_type})
     db.session.flush()
+
+
+def receive_duplicate(inbox: InboxMessage, packet: edxml.EdocPacket) -> None:
+    """Interop hook: a packet whose DocumentId the body already received (interop keeps it
+    only as a duplicate). A resend — the same files — changes nothing. Other files under
+    the same DocumentId (an issuer that used a number twice, or changed a document without
+    an update packet) are noted on the document first received and its clerks are told,
+    so that the second one is not silently lost; it is not registered."""
+    body = db.session.execute(sa.select(Organization).where(
+        Organization.code == inbox.to_code)).scalar_one_or_none()
+    if body is None:
+        return
+    doc = db.session.execute(sa.select(IncomingDocument).where(
+        IncomingDocument.org_id == body.id,
+        IncomingDocument.document_id == packet.document_id).order_by(IncomingDocument.id)
+    ).scalars().first()
+    if doc is None:
+        return
+    known = {f.digest for f in doc.files}
+    if {hashlib.sha256(a.data).hexdigest() for a in packet.attachments} <= known:
+        return  # the same document again
+    db.session.add(IncomingNote(document=doc, kind="system", text=(
+        f"Nhận thêm một gói tin cùng mã định danh {packet.document_id} nhưng khác nội dung "
+        f"(trích yếu: {packet.subject[:300]}); gói tin được lưu, không vào sổ. Cần liên hệ "
+        "cơ quan ban hành.")))
+    audit.record(None, "incoming.duplicate_different", doc, org_id=body.id, details={
+        "document_id": packet.document_id, "hub_doc_id": inbox.hub_doc_id,
+        "subject": packet.subject[:300]})
+    for clerk in _people(body.id, "clerk"):
+        notify(clerk, "incoming.duplicate",
+               lambda: _("Văn bản trùng mã định danh với văn bản đã nhận nhưng khác nội "
+                         "dung: %(label)s", label=_label(doc)), link(doc), email=True)
 
 
 def receive_status(inbox: InboxMessage, packet: edxml.StatusPacket) -> None:

@@ -54,6 +54,7 @@ EdocReceiver = Callable[[InboxMessage, edxml.EdocPacket], None]
 StatusReceiver = Callable[[InboxMessage, edxml.StatusPacket], None]
 _EDOC_RECEIVERS: list[EdocReceiver] = []
 _STATUS_RECEIVERS: list[StatusReceiver] = []
+_DUPLICATE_RECEIVERS: list[EdocReceiver] = []
 
 
 def register_edoc_receiver(receiver: EdocReceiver) -> None:
@@ -65,6 +66,15 @@ def register_edoc_receiver(receiver: EdocReceiver) -> None:
     """
     if receiver not in _EDOC_RECEIVERS:
         _EDOC_RECEIVERS.append(receiver)
+
+
+def register_duplicate_receiver(receiver: EdocReceiver) -> None:
+    """Hand every document packet whose DocumentId the body already received (kept only
+    as a duplicate, never registered twice) to ``receiver``, inside the receipt's
+    transaction: a resend changes nothing, but different content under the same
+    DocumentId is something people must hear about."""
+    if receiver not in _DUPLICATE_RECEIVERS:
+        _DUPLICATE_RECEIVERS.append(receiver)
 
 
 def register_status_receiver(receiver: StatusReceiver) -> None:
@@ -675,6 +685,8 @@ def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
         inbox.state = "duplicate"
         audit.record(None, "interop.duplicate", inbox,
                      details={"document_id": packet.document_id, "to": to_code})
+        for duplicate_receiver in _DUPLICATE_RECEIVERS:
+            duplicate_receiver(inbox, packet)
         return "duplicate"
     audit.record(None, "interop.received", inbox,
                  details={"document_id": packet.document_id, "from": inbox.from_code,

@@ -29,6 +29,7 @@ from eoffice.core.errors import (
     ValidationFailed,
 )
 from eoffice.core.uow import unit_of_work
+from eoffice.extensions import db
 from eoffice.incoming import service
 from eoffice.incoming.models import IncomingDocument
 from eoffice.interop import service as interop
@@ -148,6 +149,29 @@ def test_same_document_id_twice_is_not_a_second_document(hub, signed_pdf, db_ses
         IncomingDocument.document_id == first.document_id)).scalars().all()
     assert rows == [first]
     assert service.repeated_arrivals(first) == 1
+    # a resend (the same files) tells nobody anything
+    assert _duplicate_notices(hub) == [] and not first.notes
+
+
+def _duplicate_notices(hub) -> list[str]:  # type: ignore[no-untyped-def]
+    return list(db.session.execute(sa.select(Notification.text).where(
+        Notification.user_id == hub.clerk.id, Notification.kind == "incoming.duplicate"))
+        .scalars())
+
+
+def test_other_files_under_a_known_document_id_are_not_lost_silently(hub, signed_pdf,
+                                                                   db_session):
+    first = receive(make_packet(signed_pdf, number="24"))
+    # the issuer used number 24 twice: same DocumentId, another document
+    other = make_packet(plain_pdf("Chi thi khac, cung so 24"), number="24",
+                        subject="Chỉ thị về phòng, chống thiên tai")
+    receive(other)
+    assert db_session.execute(sa.select(sa.func.count()).select_from(IncomingDocument).where(
+        IncomingDocument.document_id == first.document_id)).scalar_one() == 1  # not registered
+    [notice] = _duplicate_notices(hub)
+    assert notice.startswith("Văn bản trùng mã định danh với văn bản đã nhận nhưng khác")
+    [note] = [n for n in first.notes if n.kind == "system"]
+    assert "Chỉ thị về phòng, chống thiên tai" in note.text and "khác nội dung" in note.text
 
 
 def test_status_01_reaches_the_sender(hub, signed_pdf, db_session):
