@@ -245,15 +245,21 @@ def _find_duplicate(org_id: int, issuer_code: str, number: str, notation: str,
 # receipt (interop hooks)
 
 
+def _receiving_body(inbox: InboxMessage) -> Organization | None:
+    """The body a received packet is for (None: one the hub lists for us that we do not
+    keep), looked up once per transaction: a poll stores a whole batch of packets, mostly
+    for the same body, in one transaction."""
+    return per_transaction(("incoming.body", inbox.to_code), lambda: db.session.execute(
+        sa.select(Organization).where(Organization.code == inbox.to_code)
+    ).scalar_one_or_none())
+
+
 def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDocument | None:
     """Interop receipt hook: the packet becomes an incoming document; 01 goes back.
 
-    The receiving body and its clerks are looked up once per transaction: a poll stores
-    a whole batch of packets, mostly for the same body, in one transaction.
+    The receiving body and its clerks are looked up once per transaction.
     """
-    body = per_transaction(("incoming.body", inbox.to_code), lambda: db.session.execute(
-        sa.select(Organization).where(Organization.code == inbox.to_code)
-    ).scalar_one_or_none())
+    body = _receiving_body(inbox)
     if body is None:  # a body the hub lists for us but we do not keep: acknowledge only
         interop.emit_status(
             sender=edxml.Organization(organ_id=inbox.to_code, organ_name=""),
@@ -448,16 +454,11 @@ def receive_duplicate(inbox: InboxMessage, packet: edxml.EdocPacket) -> None:
     the same DocumentId (an issuer that used a number twice, or changed a document without
     an update packet) are noted on the document first received and its clerks are told,
     so that the second one is not silently lost; it is not registered."""
-    body = db.session.execute(sa.select(Organization).where(
-        Organization.code == inbox.to_code)).scalar_one_or_none()
-    if body is None:
+    body = _receiving_body(inbox)
+    earlier = _earlier(body, packet.document_id) if body is not None else []
+    if not earlier:
         return
-    doc = db.session.execute(sa.select(IncomingDocument).where(
-        IncomingDocument.org_id == body.id,
-        IncomingDocument.document_id == packet.document_id).order_by(IncomingDocument.id)
-    ).scalars().first()
-    if doc is None:
-        return
+    doc = min(earlier, key=lambda d: d.id)  # the one registered
     known = {f.digest for f in doc.files}
     if {hashlib.sha256(a.data).hexdigest() for a in packet.attachments} <= known:
         return  # the same document again
@@ -478,8 +479,7 @@ def receive_status(inbox: InboxMessage, packet: edxml.StatusPacket) -> None:
     """Interop status hook: a take-back request (13) for a document we received."""
     if packet.status_code != "13":
         return
-    body = db.session.execute(sa.select(Organization).where(Organization.code == inbox.to_code)
-                              ).scalar_one_or_none()
+    body = _receiving_body(inbox)
     if body is None:
         return
     for doc in _earlier(body, packet.response_for.document_id):
