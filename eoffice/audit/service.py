@@ -19,26 +19,24 @@ from eoffice.extensions import db
 client_address: ContextVar[str] = ContextVar("eoffice_client_address", default="")
 
 
-def _canonical(event: AuditEvent) -> bytes:
-    payload = {
-        "seq": event.seq,
-        "at": event.at.isoformat(timespec="microseconds"),
-        "actor_id": event.actor_id,
-        "actor_name": event.actor_name,
-        "org_id": event.org_id,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "client_addr": event.client_addr,
-        "details": event.details,
-        "prev_hash": event.prev_hash,
-    }
+_CANONICAL_FIELDS = ("seq", "at", "actor_id", "actor_name", "org_id", "action", "object_type",
+                     "object_id", "client_addr", "details", "prev_hash")
+
+
+def _canonical(row: Any) -> bytes:
+    """What a row's hash covers: an ``AuditEvent`` or the values of one being written."""
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+    payload = {name: get(name) for name in _CANONICAL_FIELDS}
+    payload["at"] = payload["at"].isoformat(timespec="microseconds")
     return json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
 
 
 def compute_hash(event: AuditEvent) -> str:
     """The hash a row must carry."""
     return hashlib.sha256(_canonical(event)).hexdigest()
+
+
+_EVENTS, _HEAD = AuditEvent.__table__, AuditHead.__table__
 
 
 def record(
@@ -48,47 +46,44 @@ def record(
     *,
     details: dict[str, Any] | None = None,
     org_id: int | None = None,
-) -> AuditEvent:
-    """Append one event to the chain (inside the caller's transaction)."""
-    head = _lock_head()
-    object_type = type(obj).__name__ if obj is not None else ""
-    object_id = str(getattr(obj, "id", "") or "") if obj is not None else ""
+) -> None:
+    """Append one event to the chain (inside the caller's transaction).
+
+    Written with three plain statements on the session's connection — lock the head,
+    insert the row, move the head — not through the ORM's unit of work: every state
+    change writes an event, and a poll writes two per received packet. The head is read
+    (FOR UPDATE) for every event, never remembered: another session on the same
+    connection (a test's request next to its own session) may have moved it.
+    """
+    db.session.flush()  # ``obj`` gets its id; rows the event speaks of are written first
+    conn = db.session.connection()
+    head = conn.execute(
+        sa.select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+    ).first()
+    if head is None:
+        conn.execute(sa.insert(_HEAD).values(id=1, seq=0, hash=GENESIS))
+        seq, prev_hash = 1, GENESIS
+    else:
+        seq, prev_hash = head.seq + 1, head.hash
     if org_id is None and actor is not None:
         org_id = getattr(actor, "org_id", None)
-    event = AuditEvent(
-        seq=head.seq + 1,
-        at=utcnow(),
-        actor_id=getattr(actor, "id", None),
-        actor_name=getattr(actor, "username", "") or "",
-        org_id=org_id,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        client_addr=client_address.get(),
-        details=json.dumps(details or {}, sort_keys=True, ensure_ascii=False, default=str),
-        prev_hash=head.hash,
-    )
-    event.hash = compute_hash(event)
-    head.seq = event.seq
-    head.hash = event.hash
-    db.session.add(event)
-    db.session.flush()
-    return event
-
-
-def _lock_head() -> AuditHead:
-    """The chain's head row, locked until the transaction ends (created on first use).
-
-    Read again for every event, not remembered for the transaction: another session on
-    the same connection (a test's request next to its own session) may have moved it.
-    """
-    head = db.session.execute(
-        sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        db.session.add(head)
-    return head
+    values = {
+        "seq": seq,
+        "at": utcnow(),
+        "actor_id": getattr(actor, "id", None),
+        "actor_name": getattr(actor, "username", "") or "",
+        "org_id": org_id,
+        "action": action,
+        "object_type": type(obj).__name__ if obj is not None else "",
+        "object_id": str(getattr(obj, "id", "") or "") if obj is not None else "",
+        "client_addr": client_address.get(),
+        "details": json.dumps(details or {}, sort_keys=True, ensure_ascii=False, default=str),
+        "prev_hash": prev_hash,
+    }
+    values["hash"] = hashlib.sha256(_canonical(values)).hexdigest()
+    conn.execute(sa.insert(_EVENTS), values)
+    conn.execute(sa.update(_HEAD).where(_HEAD.c.id == 1),
+                 {"seq": seq, "hash": values["hash"]})
 
 
 @dataclass(frozen=True)
@@ -121,7 +116,7 @@ def verify_chain() -> ChainReport:
         expected_prev = event.hash
         expected_seq += 1
         checked += 1
-    head = db.session.get(AuditHead, 1)
+    head = db.session.execute(sa.select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)).first()
     last_seq = head.seq if head else 0
     last_hash = head.hash if head else GENESIS
     if last_seq != checked or last_hash != expected_prev:
