@@ -213,7 +213,11 @@ def send_packet(
     settings: HubSettings,
     now: datetime | None = None,
 ) -> str:
-    """Validate and store a packet once, with one delivery per recipient; return its DocId."""
+    """Validate and store a packet once, with one delivery per recipient; return its DocId.
+
+    Every refusal (a ``HubFailure``) is raised before the first write: batches
+    (:func:`send_packets`) rely on it instead of a savepoint per item.
+    """
     now = now or utcnow()
     kind = _message_type(message_type)
     from_code = from_code.strip()
@@ -307,9 +311,11 @@ def send_packets(
 ) -> list[dict[str, str]]:
     """Store several packets at once (``sendEdocs``), each exactly as :func:`send_packet`.
 
-    ``items`` are ``{"from", "messagetype", "data"}``, data in base64 or as bytes. Each
-    item runs in its own SAVEPOINT: a refused item stores nothing and is reported in its
-    own entry (``ErrorCode``, ``ErrorDesc``); the others get their ``DocId``, in order.
+    ``items`` are ``{"from", "messagetype", "data"}``, data in base64 or as bytes. A
+    refused item stores nothing and is reported in its own entry (``ErrorCode``,
+    ``ErrorDesc``); the others get their ``DocId``, in order. No SAVEPOINT per item:
+    :func:`send_packet` refuses before it writes anything (its checks only read), so a
+    refusal leaves the transaction as it found it.
     """
     if not items:
         raise InvalidFile("Thiếu danh sách gói tin / missing items")
@@ -323,16 +329,15 @@ def send_packets(
     for item in entries:
         try:
             body = _item_body(item.get("data"))
-            with session.begin_nested():
-                doc_id = send_packet(
-                    session,
-                    system,
-                    from_code=str(item.get("from") or ""),
-                    message_type=str(item.get("messagetype") or "edoc"),
-                    body=body,
-                    settings=settings,
-                    now=now,
-                )
+            doc_id = send_packet(
+                session,
+                system,
+                from_code=str(item.get("from") or ""),
+                message_type=str(item.get("messagetype") or "edoc"),
+                body=body,
+                settings=settings,
+                now=now,
+            )
         except (InvalidFile, NotConformant, RecipientNotFound, SenderNotRegistered) as exc:
             results.append({"ErrorCode": exc.code, "ErrorDesc": exc.desc})
         else:

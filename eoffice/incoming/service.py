@@ -305,17 +305,18 @@ def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDoc
     )
     doc.duplicate_of_id = duplicate.id if duplicate else None
     db.session.add(doc)
-    _refresh_search(doc)
-    db.session.flush()
     for attachment in packet.attachments:
         is_pdf = attachment.content_type == "application/pdf" or attachment.data[:5] == b"%PDF-"
         _file(doc, attachment.data, attachment.name, content_type=attachment.content_type,
               kind="document" if is_pdf else "note",
               verify=is_pdf and current_app.config["INCOMING_VERIFY_ON_ARRIVAL"])
-    db.session.flush()
+    _refresh_search(doc)
+    db.session.flush()  # the document and its files in one flush
     queue_extraction("incoming", doc.id)
+    # the arrival's one audit event (interop writes none when its receiver returns one)
     audit.record(None, "incoming.received", doc, org_id=body.id, details={
-        "document_id": doc.document_id, "from": doc.issuer_code, "code": doc.code,
+        "document_id": doc.document_id, "from": doc.issuer_code, "to": inbox.to_code,
+        "code": doc.code, "inbox_id": inbox.id, "hub_doc_id": inbox.hub_doc_id,
         "valid": doc.verification_ok, "duplicate_of": duplicate.id if duplicate else None})
     if packet.business_doc_type in (2, 3) and packet.business_document_id \
             and packet.business_document_id != packet.document_id:

@@ -50,7 +50,7 @@ from eoffice.interop.models import DeliveryStatus, InboxMessage, OutboxMessage, 
 
 log = logging.getLogger(__name__)
 
-EdocReceiver = Callable[[InboxMessage, edxml.EdocPacket], None]
+EdocReceiver = Callable[[InboxMessage, edxml.EdocPacket], object]
 StatusReceiver = Callable[[InboxMessage, edxml.StatusPacket], None]
 _EDOC_RECEIVERS: list[EdocReceiver] = []
 _STATUS_RECEIVERS: list[StatusReceiver] = []
@@ -62,7 +62,9 @@ def register_edoc_receiver(receiver: EdocReceiver) -> None:
 
     The receiver runs inside the receipt's transaction and owns the document from then
     on, including answering status 01. With no receiver registered, interop answers 01
-    itself.
+    itself. A receiver that returns something other than None (the document it
+    registered) has written the arrival to the audit log itself, naming the inbox row;
+    otherwise interop writes ``interop.received`` (one event per arrival, not two).
     """
     if receiver not in _EDOC_RECEIVERS:
         _EDOC_RECEIVERS.append(receiver)
@@ -688,11 +690,11 @@ def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
         for duplicate_receiver in _DUPLICATE_RECEIVERS:
             duplicate_receiver(inbox, packet)
         return "duplicate"
-    audit.record(None, "interop.received", inbox,
-                 details={"document_id": packet.document_id, "from": inbox.from_code,
-                          "to": to_code})
-    for receiver in _EDOC_RECEIVERS:
-        receiver(inbox, packet)
+    recorded = [receiver(inbox, packet) for receiver in _EDOC_RECEIVERS]
+    if all(outcome is None for outcome in recorded):
+        audit.record(None, "interop.received", inbox,
+                     details={"document_id": packet.document_id, "from": inbox.from_code,
+                              "to": to_code})
     if not _EDOC_RECEIVERS:
         _acknowledge_arrival(packet, to_code)
     return "edoc"

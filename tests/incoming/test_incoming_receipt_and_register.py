@@ -4,6 +4,7 @@ paper intake (shared số đến)."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -54,8 +55,13 @@ def test_packet_becomes_received_document_with_verified_signatures(hub, signed_p
     clerk_notes = db_session.execute(sa.select(Notification).where(
         Notification.user_id == hub.clerk.id)).scalars().all()
     assert len(clerk_notes) == 1 and "05/CT-UBND" in clerk_notes[0].text
-    assert db_session.execute(sa.select(AuditEvent).where(
-        AuditEvent.action == "incoming.received")).scalar_one()
+    # one audit event for the arrival, naming the inbox row (interop writes none of its own)
+    [event] = db_session.execute(sa.select(AuditEvent).where(
+        AuditEvent.action.in_(("incoming.received", "interop.received")))).scalars()
+    assert event.action == "incoming.received" and event.object_id == str(doc.id)
+    details = json.loads(event.details)
+    assert details["inbox_id"] == doc.inbox_id and details["hub_doc_id"]
+    assert (details["from"], details["to"]) == ("000.00.00.H33", RACHGIA)
 
 
 def test_tampered_pdf_is_shown_invalid_and_can_be_refused(hub, signed_pdf, db_session):

@@ -14,6 +14,7 @@ from helpers import make_scratch_app, plain_pdf
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.wrappers import Response
 
+from eoffice.audit.models import AuditEvent
 from eoffice.core.permissions import SYSTEM
 from eoffice.core.uow import unit_of_work
 from eoffice.extensions import db
@@ -155,6 +156,21 @@ def test_a_packet_that_cannot_be_stored_does_not_hold_back_its_batch(peer, db_se
     finally:
         service._EDOC_RECEIVERS.remove(fragile)
     assert sorted(_inbox()) == sorted([(good, "processed", True), (bad, "processed", True)])
+
+
+def test_an_arrival_its_receiver_did_not_audit_is_audited_by_interop(peer, db_session,
+                                                                    monkeypatch):
+    seen = []
+    # a receiver that returns None has written no audit event for the arrival
+    monkeypatch.setattr(service, "_EDOC_RECEIVERS",
+                        [lambda inbox, packet: seen.append(inbox.hub_doc_id)])
+    doc_id = peer.send_edoc(_edoc("1"), VPCP)
+    assert service.poll()["edoc"] == 1 and seen == [doc_id]
+    [(action, details)] = db_session.execute(
+        sa.select(AuditEvent.action, AuditEvent.details)
+        .where(AuditEvent.action.like("%received"))).all()
+    assert action == "interop.received"
+    assert json.loads(details)["document_id"] == edxml.parse_packet(_edoc("1")).document_id
 
 
 def test_acknowledgement_lost_is_sent_again_next_round(app, peer, db_session):
