@@ -7,6 +7,7 @@ from typing import Any
 from flask import (
     Blueprint,
     current_app,
+    g,
     jsonify,
     redirect,
     request,
@@ -39,6 +40,8 @@ NAV = (
     ("orgs.index", _l("Quản trị"), ("admin",)),
 )
 # Pages whose menu entry is not their blueprint's first one (the others light up that).
+# A view that knows better for one page (a draft's page: "Dự thảo", an issued
+# document's: "Văn bản đi") sets ``g.nav_owner``.
 NAV_OWNERS = {"outgoing.new": "outgoing.drafts", "outgoing.sign_queue": "outgoing.drafts"}
 
 
@@ -47,18 +50,20 @@ def layout_helpers() -> dict[str, object]:
     """Helpers every template may use."""
 
     def nav_items() -> list[dict[str, object]]:
-        # One entry is lit: the page's own, else its blueprint's first ("Văn bản đi" for a
-        # document's page; "Dự thảo" for the drafts, a new draft and the signing queue).
-        current = NAV_OWNERS.get(request.endpoint or "", request.endpoint or "")
-        endpoints = [endpoint for endpoint, _label, _roles in NAV]
+        # One entry is lit: the page's own (or the one the view named), else its
+        # blueprint's first that this user sees ("Dự thảo" for the drafts, a new draft,
+        # the signing queue and a draft's page; a clerk, who has no "Dự thảo", sees a
+        # draft's page under "Văn bản đi").
+        endpoint_now = request.endpoint or ""
+        current = g.get("nav_owner") or NAV_OWNERS.get(endpoint_now, endpoint_now)
+        shown = [(endpoint, label) for endpoint, label, roles in NAV
+                 if endpoint in current_app.view_functions
+                 and (not roles or current_user.has_role(*roles))]
+        endpoints = [endpoint for endpoint, _label in shown]
         owner = current if current in endpoints else next(
             (e for e in endpoints if e.split(".")[0] == current.split(".")[0] != "core"), None)
         items = []
-        for endpoint, label, roles in NAV:
-            if endpoint not in current_app.view_functions:
-                continue
-            if roles and not current_user.has_role(*roles):
-                continue
+        for endpoint, label in shown:
             if endpoint == "orgs.index":  # the admin pages span several blueprints
                 active = (request.path or "").startswith("/admin")
             else:

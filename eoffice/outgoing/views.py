@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import pgettext
 from flask_login import current_user, login_required
@@ -184,6 +184,8 @@ def new():  # type: ignore[no-untyped-def]
 def detail(doc_id: int):  # type: ignore[no-untyped-def]
     """The document: preview, metadata, recipients, history, actions."""
     doc = _load(doc_id)
+    if doc.issued_at is None:  # not issued yet: a draft, under "Dự thảo" in the menu
+        g.nav_owner = "outgoing.drafts"
     pages = files.check_pdf(service.current_pdf(doc)) if doc.status in (
         "draft", "returned") else None
     actions = {

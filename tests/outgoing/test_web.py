@@ -136,6 +136,26 @@ def test_one_menu_entry_is_lit(app, world):
     assert _lit_menu(drafter.get("/").get_data(as_text=True)) == ["Trang chủ"]
 
 
+def test_a_document_s_page_lights_drafts_until_it_is_issued(app, world):
+    from eoffice.core.db import utcnow
+    from eoffice.core.uow import unit_of_work
+    from eoffice.outgoing import service
+
+    with unit_of_work():
+        doc = service.create_draft(world.drafter, doc_type="CV", subject="Nội bộ",
+                                   recipients=[RACHGIA], signer=world.leader.username, body="x")
+    drafter = session_for(app, world.drafter.username)
+    assert _lit_menu(drafter.get(f"/outgoing/{doc.id}").get_data(as_text=True)) == ["Dự thảo"]
+    # a clerk has no "Dự thảo" entry: the document's page stays under "Văn bản đi"
+    clerk = session_for(app, world.clerk.username)
+    page = clerk.get(f"/outgoing/{doc.id}")
+    assert page.status_code == 200 and _lit_menu(page.get_data(as_text=True)) == ["Văn bản đi"]
+    with unit_of_work():
+        doc.issued_at, doc.number = utcnow(), 1
+    assert _lit_menu(drafter.get(f"/outgoing/{doc.id}").get_data(as_text=True)) == [
+        "Văn bản đi"]
+
+
 def test_a_draft_s_state_reads_draft_in_english(app, world):
     drafter = session_for(app, world.drafter.username)
     page = post(drafter, "/outgoing/new", "/outgoing/new", doc_type="CT",
