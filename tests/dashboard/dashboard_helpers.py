@@ -63,8 +63,8 @@ def receive_electronic(body: Any, *, subject: str = "Công văn về cải cách
         attachments=(edxml.Attachment(content_id="1", name=f"{n}.pdf",
                                       content_type="application/pdf", description="",
                                       data=plain_pdf()),))
-    inbox = SimpleNamespace(id=None, to_code=body.code, signature_valid=True,
-                            signature_note="")
+    inbox = SimpleNamespace(id=None, hub_doc_id=f"dashboard-{n}", to_code=body.code,
+                            signature_valid=True, signature_note="")
     with unit_of_work():
         return incoming.receive_packet(inbox, packet)
 
