@@ -1061,10 +1061,18 @@ def append_trace(
     list is a change the signature reports (our builder always writes the list). ``root``,
     the tree ``parse_packet_tree`` made of ``data``, saves parsing again; the hop is added
     to it in place.
+
+    The packet's own bytes are kept: the hop is written into them just before the list's
+    closing tag (what re-serialising the tree would give, the same elements and text,
+    without serialising megabytes of attachments again). Where that place cannot be told
+    from the bytes alone — no closing tag, or more than one, or comments, CDATA sections
+    or processing instructions that could hide one, or an encoding other than UTF-8 —
+    the tree is serialised instead.
     """
     if root is None:
         root = _parse_xml(data, max_bytes)
     _envelope, header, message, trace_list = _envelope_parts(root)
+    spliceable = trace_list is not None
     if trace_list is None:
         trace_list = etree.Element(f"{{{NS}}}TraceHeaderList")
         message.addnext(trace_list)
@@ -1076,7 +1084,28 @@ def append_trace(
         hops[-1].addnext(hop)
     else:
         trace_list.insert(0, hop)
-    return _to_bytes(root)
+    spliced = _splice_before_end(data, root, trace_list, hop) if spliceable else None
+    return spliced if spliced is not None else _to_bytes(root)
+
+
+_HIDING_PLACES = (b"<!--", b"<![CDATA[")
+
+
+def _splice_before_end(data: bytes, root: etree._Element, parent: etree._Element,
+                       child: etree._Element) -> bytes | None:
+    """``data`` with ``child`` (the last child of ``parent``) written just before
+    ``parent``'s closing tag, or None when that tag cannot be found for certain."""
+    if (root.getroottree().docinfo.encoding or "").upper().replace("_", "-") != "UTF-8":
+        return None
+    if any(marker in data for marker in _HIDING_PLACES) or data.find(b"<?", 1) != -1:
+        return None
+    name = f"{parent.prefix}:{_local(parent)}" if parent.prefix else _local(parent)
+    ends = list(re.finditer(rb"</" + re.escape(name.encode()) + rb"\s*>", data))
+    if len(ends) != 1:
+        return None
+    at = ends[0].start()
+    return data[:at] + etree.tostring(child, encoding="UTF-8", xml_declaration=False,
+                                      with_tail=False) + data[at:]
 
 
 def verify_packet_signature(
