@@ -16,6 +16,16 @@ def today(now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(VN).date()
 
 
+def day_text(value: date | datetime | None, empty: str = "") -> str:
+    """dd/mm/yyyy as Vietnamese papers write a date (an instant: its date in Vietnam);
+    ``empty`` for none."""
+    if value is None:
+        return empty
+    if isinstance(value, datetime):
+        value = value.astimezone(VN).date()
+    return value.strftime("%d/%m/%Y")
+
+
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """The UTC instants ``[start 00:00 VN, end + 1 day 00:00 VN)`` of a period of local
     dates, both ends included."""

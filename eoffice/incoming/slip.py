@@ -9,24 +9,20 @@ New Roman, full Vietnamese glyphs) from Debian ``fonts-liberation2``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from eoffice.core.clock import VN
+from eoffice.core.clock import day_text
 from eoffice.incoming.models import PRIORITY_NAMES, ROLE_NAMES, TIMELINESS_NAMES, IncomingDocument
 
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
 
 
-def _day(value: object) -> str:
-    if value is None:
-        return "…/…/……"
-    if isinstance(value, datetime):
-        value = value.astimezone(VN).date()
-    return value.strftime("%d/%m/%Y")  # type: ignore[attr-defined]
+def _day(value: date | datetime | None) -> str:
+    return day_text(value, empty="…/…/……")  # a blank to fill in by hand
 
 
 class _Slip(FPDF):

@@ -46,7 +46,7 @@ from sqlalchemy.orm import aliased
 
 from eoffice.audit import service as audit
 from eoffice.auth.models import User
-from eoffice.core.clock import VN, day_bounds, today  # noqa: F401  (today: the views use it)
+from eoffice.core.clock import day_bounds, day_text, today  # noqa: F401  (today: the views use it)
 from eoffice.core.errors import BadRequest
 from eoffice.core.permissions import require
 from eoffice.documents.models import Register
@@ -206,12 +206,6 @@ def parse_request(actor: Any, *, kind: Any, org: Any, start: Any, end: Any,
 # helpers
 
 
-def _day(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(VN).date()
-    return value.strftime("%d/%m/%Y")
 
 
 def clean(value: Any) -> Any:
@@ -289,8 +283,8 @@ def outgoing_register(org: Organization, start: date, end: date, as_of: date) ->
         elif status == "replaced":
             notes.append("Đã được thay thế" + (f" bởi văn bản số {repl_number}/{repl_notation}"
                                                 if repl_number else ""))
-        rows.append((register, (code, _day(issued_on), what, signer, recipients, keeper,
-                                copies, _day(sent_at), "", "; ".join(notes))))
+        rows.append((register, (code, day_text(issued_on), what, signer, recipients, keeper,
+                                copies, day_text(sent_at), "", "; ".join(notes))))
     report = _new_report("outgoing_register", org, start, end, as_of, OUTGOING_REGISTER_COLUMNS)
     report.sections = _sections(rows)
     return report
@@ -393,8 +387,8 @@ def incoming_register(org: Organization, start: date, end: date, as_of: date) ->
          subject, directed_at, priority, status, *_rest) in docs:
         code = "/".join(filter(None, [number, notation]))
         what = f"{type_name}: {subject}" if type_name else subject
-        rows.append((register, (_day(arrival), number_in, issuer, code, _day(issued), what,
-                                receivers.get(doc_id, ""), _day(directed_at), "",
+        rows.append((register, (day_text(arrival), number_in, issuer, code, day_text(issued), what,
+                                receivers.get(doc_id, ""), day_text(directed_at), "",
                                 _incoming_notes(priority, status))))
     report = _new_report("incoming_register", org, start, end, as_of, INCOMING_REGISTER_COLUMNS)
     report.sections = _sections(rows)
@@ -420,7 +414,7 @@ def _answers(org: Organization, start: date, end: date) -> dict[str, list[str]]:
 def _progress(status: str, deadline: date | None, completed_at: datetime | None,
               timeliness: str | None, as_of: date) -> str:
     if status == "completed":
-        text = f"Đã hoàn thành ngày {_day(completed_at)}"
+        text = f"Đã hoàn thành ngày {day_text(completed_at)}"
         return text + (f" ({TIMELINESS_NAMES[timeliness].lower()})" if timeliness else "")
     text = STATUS_NAMES.get(status, status)
     if status in ("assigned", "processing") and deadline is not None and deadline < as_of:
@@ -440,10 +434,10 @@ def incoming_tracking(org: Organization, start: date, end: date, as_of: date) ->
         code = "/".join(filter(None, [number, notation]))
         what = ", ".join(filter(None, [
             " ".join(filter(None, [type_name, f"số {code}" if code else ""])),
-            f"ngày {_day(issued)}" if issued else "", issuer]))
+            f"ngày {day_text(issued)}" if issued else "", issuer]))
         if subject:
             what += f" — {subject}"
-        rows.append((register, (number_in, what, receivers.get(doc_id, ""), _day(deadline),
+        rows.append((register, (number_in, what, receivers.get(doc_id, ""), day_text(deadline),
                                 _progress(status, deadline, completed_at, timeliness, as_of),
                                 "; ".join(answers.get(document_id, [])) if document_id else "",
                                 _incoming_notes(priority, status))))
@@ -529,7 +523,7 @@ def incoming_handling(org: Organization, start: date, end: date, as_of: date) ->
     report.sections = [("", rows)]
     report.totals = totals if rows else None
     report.note = ("Văn bản đến tiếp nhận trong kỳ; tình trạng giải quyết tính đến ngày "
-                   f"{_day(as_of)}.")
+                   f"{day_text(as_of)}.")
     return report
 
 
@@ -578,7 +572,7 @@ def outgoing_handling(org: Organization, start: date, end: date, as_of: date) ->
     report.sections = [("", rows)]
     report.totals = totals if rows else None
     report.note = ("Văn bản đi phát hành trong kỳ và văn bản khởi tạo trong kỳ chưa phát hành; "
-                   f"tình trạng tính đến ngày {_day(as_of)}.")
+                   f"tình trạng tính đến ngày {day_text(as_of)}.")
     return report
 
 
