@@ -31,8 +31,8 @@ def _canonical(row: Any) -> bytes:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
 
 
-def compute_hash(event: AuditEvent) -> str:
-    """The hash a row must carry."""
+def compute_hash(event: AuditEvent | dict[str, Any]) -> str:
+    """The hash a row must carry (a stored ``AuditEvent`` or the values of one)."""
     return hashlib.sha256(_canonical(event)).hexdigest()
 
 
@@ -80,7 +80,7 @@ def record(
         "details": json.dumps(details or {}, sort_keys=True, ensure_ascii=False, default=str),
         "prev_hash": prev_hash,
     }
-    values["hash"] = hashlib.sha256(_canonical(values)).hexdigest()
+    values["hash"] = compute_hash(values)
     conn.execute(sa.insert(_EVENTS), values)
     conn.execute(sa.update(_HEAD).where(_HEAD.c.id == 1),
                  {"seq": seq, "hash": values["hash"]})

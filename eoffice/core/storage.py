@@ -19,6 +19,11 @@ from eoffice.core.errors import NotFound, StorageCorrupted
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
+def digest_of(data: bytes) -> str:
+    """The name the store gives ``data`` (its SHA-256, hex)."""
+    return hashlib.sha256(data).hexdigest()
+
+
 class FileStore:
     """Stores immutable blobs by their SHA-256 digest."""
 
@@ -32,7 +37,7 @@ class FileStore:
 
     def put(self, data: bytes) -> str:
         """Store ``data`` and return its SHA-256 hex digest."""
-        digest = hashlib.sha256(data).hexdigest()
+        digest = digest_of(data)
         path = self._path(digest)
         if path.exists():
             return digest
@@ -58,7 +63,7 @@ class FileStore:
             data = path.read_bytes()
         except FileNotFoundError:
             raise NotFound("Không tìm thấy tệp.", details={"digest": digest}) from None
-        actual = hashlib.sha256(data).hexdigest()
+        actual = digest_of(data)
         if actual != digest:
             raise StorageCorrupted(
                 "Tệp lưu trữ đã bị thay đổi (sai mã kiểm tra).",

@@ -22,7 +22,6 @@ copies of the others, and an added body receives the document as new.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from flask_babel import gettext as _
 
 from eoffice.audit import service as audit
 from eoffice.auth.models import User, UserRole
-from eoffice.core.clock import VN, today  # (deadlines and số đến years are local dates)
+from eoffice.core.clock import VN, day_text, today  # (deadlines and số đến years are local dates)
 from eoffice.core.db import utcnow
 from eoffice.core.errors import (
     Conflict,
@@ -46,6 +45,7 @@ from eoffice.core.errors import (
     ValidationFailed,
 )
 from eoffice.core.permissions import can, require
+from eoffice.core.storage import digest_of
 from eoffice.core.storage import file_store as store
 from eoffice.core.uow import per_transaction
 from eoffice.documents import keys, numbering
@@ -461,7 +461,7 @@ def receive_duplicate(inbox: InboxMessage, packet: edxml.EdocPacket) -> None:
         return
     doc = min(earlier, key=lambda d: d.id)  # the one registered
     known = {f.digest for f in doc.files}
-    if {hashlib.sha256(a.data).hexdigest() for a in packet.attachments} <= known:
+    if {digest_of(a.data) for a in packet.attachments} <= known:
         return  # the same document again
     db.session.add(IncomingNote(document=doc, kind="system", text=(
         f"Nhận thêm một gói tin cùng mã định danh {packet.document_id} nhưng khác nội dung "
@@ -855,7 +855,7 @@ def assign(actor: Any, doc: IncomingDocument, *, lead: Any, cooperate: list[Any]
         lead_target = targets[0]
         who = lead_target.user.full_name if lead_target.user else lead_target.unit.name
         _emit(doc, actor, "04", f"Đã phân công xử lý: chủ trì {who}"
-              + (f", hạn {doc.deadline:%d/%m/%Y}" if doc.deadline else ""))
+              + (f", hạn {day_text(doc.deadline)}" if doc.deadline else ""))
     for item in doc.assignments:
         if item.active:
             _notify_assignee(item, doc)
@@ -882,7 +882,7 @@ def _notify_assignee(item: IncomingAssignment, doc: IncomingDocument) -> None:
         role = _(ROLE_NAMES[item.role]).lower()
         if item.deadline:
             return _("Được giao %(role)s, hạn %(deadline)s: %(label)s", role=role,
-                     deadline=f"{item.deadline:%d/%m/%Y}", label=_label(doc))
+                     deadline=day_text(item.deadline), label=_label(doc))
         return _("Được giao %(role)s: %(label)s", role=role, label=_label(doc))
 
     for person in _recipients(item):
@@ -1032,7 +1032,7 @@ def remind_deadlines(*, now: datetime | None = None) -> dict[str, int]:
 
         def text(item: IncomingAssignment = item, doc: IncomingDocument = doc,
                  kind: str = kind) -> str:
-            deadline = f"{item.deadline:%d/%m/%Y}"
+            deadline = day_text(item.deadline)
             if kind == "reminder":
                 return _("Sắp đến hạn xử lý (%(deadline)s): %(label)s", deadline=deadline,
                          label=_label(doc))

@@ -206,8 +206,6 @@ def parse_request(actor: Any, *, kind: Any, org: Any, start: Any, end: Any,
 # helpers
 
 
-
-
 def clean(value: Any) -> Any:
     """Cell text without control characters (XLSX refuses them)."""
     return CONTROL_CHARS.sub(" ", value) if isinstance(value, str) else value

@@ -53,7 +53,7 @@ import sqlalchemy as sa
 
 import signing
 from eoffice.audit import service as audit
-from eoffice.core.clock import today
+from eoffice.core.clock import day_text, today
 from eoffice.core.db import utcnow
 from eoffice.core.errors import (
     Conflict,
@@ -178,7 +178,7 @@ def _date(value: str | None) -> date | None:
 
 
 def _content(original: edxml.CopyOf, org: Organization, code: str) -> str:
-    day = original.promulgation_date.strftime("%d/%m/%Y") if original.promulgation_date else ""
+    day = day_text(original.promulgation_date)
     parts = [f"Bản sao y số {code} của {org.name} từ văn bản"]
     if original.code:
         parts.append(f"số {original.code}")
