@@ -218,18 +218,20 @@ def cpu_by_party(workers: dict[str, int]) -> dict[str, float]:
     return usage
 
 
-def _cmdline(pid: int) -> bytes:
+def _proc_file(path: Path) -> bytes:
+    """A ``/proc`` file's bytes (empty once the process is gone)."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
+        return path.read_bytes()
     except OSError:
         return b""
 
 
+def _cmdline(pid: int) -> bytes:
+    return _proc_file(Path(f"/proc/{pid}/cmdline"))
+
+
 def _comm(proc: Path) -> str:
-    try:
-        return (proc / "comm").read_text().strip()
-    except OSError:
-        return ""
+    return _proc_file(proc / "comm").decode(errors="replace").strip()
 
 
 def enqueue_packets(pdf: bytes, count: int, notation: str) -> None:
@@ -447,7 +449,7 @@ def main() -> None:
         for label, pdf in documents.items():
             if label not in args.sizes.split(","):
                 continue
-            only = with_v = without = float("nan")
+            with_v = without = float("nan")
 
             def case(verify: bool, pdf: bytes = pdf, count: int = counts[label]) -> float:
                 return run_case(tmp, admin, pdf, count, verify, hub_app, hub_url, creds,
@@ -461,11 +463,9 @@ def main() -> None:
                 before = verification_rate(maker_url, tmp / "maker", pdf, counts[label])
                 with_v = case(True)
                 after = verification_rate(maker_url, tmp / "maker", pdf, counts[label])
-                only = (before + after) / 2
             if args.verification != "on":
                 without = case(False)
-            rows.append((label, len(pdf), counts[label], (before, after, only), with_v,
-                         without))
+            rows.append((label, len(pdf), counts[label], (before, after), with_v, without))
     except BaseException:
         print(f"workers' logs kept in {tmp}", file=sys.stderr)
         raise
@@ -487,9 +487,9 @@ def main() -> None:
           "| pipeline with verification (pkt/s, ratio to the mean) | pipeline without "
           "verification (pkt/s) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for label, size, count, (before, after, only), with_v, without in rows:
+    for label, size, count, (before, after), with_v, without in rows:
         print(f"| {label} | {size / 1e6:.2f} MB | {count} | {before:.1f} / {after:.1f} | "
-              f"{with_v:.1f} ({with_v / only:.0%}) | {without:.1f} |")
+              f"{with_v:.1f} ({with_v / ((before + after) / 2):.0%}) | {without:.1f} |")
     print()
     print("CPU per packet while the clock ran (ms; the hub is this process; PostgreSQL and "
           "Redis are all their processes, the run's and anything else's):")
