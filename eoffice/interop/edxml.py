@@ -1088,24 +1088,30 @@ def append_trace(
     return spliced if spliced is not None else _to_bytes(root)
 
 
-_HIDING_PLACES = (b"<!--", b"<![CDATA[")
-
-
 def _splice_before_end(data: bytes, root: etree._Element, parent: etree._Element,
                        child: etree._Element) -> bytes | None:
     """``data`` with ``child`` (the last child of ``parent``) written just before
-    ``parent``'s closing tag, or None when that tag cannot be found for certain."""
+    ``parent``'s closing tag, or None when that tag cannot be found for certain.
+
+    One pass over the bytes finds every comment, CDATA section and processing instruction
+    (which could hide a closing tag) and every closing tag of ``parent``: only the XML
+    declaration at the start and exactly one closing tag may be there. (Three searches
+    and a regular expression over the bytes, then two slices and a concatenation, cost
+    the hub ~1 ms per 0.3 MB and ~8 ms per 2.8 MB packet; one pass and one copy, a tenth.)
+    """
     if (root.getroottree().docinfo.encoding or "").upper().replace("_", "-") != "UTF-8":
         return None
-    if any(marker in data for marker in _HIDING_PLACES) or data.find(b"<?", 1) != -1:
-        return None
     name = f"{parent.prefix}:{_local(parent)}" if parent.prefix else _local(parent)
-    ends = list(re.finditer(rb"</" + re.escape(name.encode()) + rb"\s*>", data))
-    if len(ends) != 1:
+    marks = re.compile(rb"<(?:!--|!\[CDATA\[|\?|/" + re.escape(name.encode()) + rb"\s*>)")
+    found = [(m.start(), m.group()) for m in marks.finditer(data)]
+    if found and found[0][0] == 0 and found[0][1] == b"<?":
+        del found[0]  # the XML declaration
+    if len(found) != 1 or not found[0][1].startswith(b"</"):
         return None
-    at = ends[0].start()
-    return data[:at] + etree.tostring(child, encoding="UTF-8", xml_declaration=False,
-                                      with_tail=False) + data[at:]
+    at = found[0][0]
+    view = memoryview(data)
+    return b"".join((view[:at], etree.tostring(child, encoding="UTF-8", xml_declaration=False,
+                                                with_tail=False), view[at:]))
 
 
 def verify_packet_signature(

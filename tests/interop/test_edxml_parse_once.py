@@ -89,11 +89,12 @@ def test_the_hop_is_written_into_the_packet_s_own_bytes(pki):  # noqa: F811
 
 
 @pytest.mark.parametrize("empty_list", [False, True])
-@pytest.mark.parametrize("hiding", [b"<!-- {end} -->", b"<![CDATA[{end}]]>"])
+@pytest.mark.parametrize("hiding", [b"<!-- {end} -->", b"<![CDATA[{end}]]>", b"<?note {end}?>"])
 def test_a_closing_tag_that_may_be_hidden_is_not_guessed(pki, hiding, empty_list):  # noqa: F811
-    # a comment or CDATA section that spells the list's closing tag (the only one in the
-    # bytes when the real list is empty, written <TraceHeaderList/>): the tree is
-    # serialised instead of writing the hop where the text says
+    # a comment, CDATA section or processing instruction that spells the list's closing
+    # tag (the only one in the bytes when the real list is empty, written
+    # <TraceHeaderList/>): the tree is serialised instead of writing the hop where the
+    # text says
     data = build_edoc(edoc(), signer=pki.rsa_signer)
     whole = re.search(rb"<([\w:]*)TraceHeaderList>.*</[\w:]*TraceHeaderList\s*>", data, re.S)
     end = re.search(rb"</[\w:]*TraceHeaderList\s*>", data).group(0)
