@@ -482,16 +482,24 @@ def _record_receive_status(session: Session, packet: StatusPacket, now: datetime
     if when.tzinfo is None:
         when = when.replace(tzinfo=VIETNAM_TZ)
     when = when.astimezone(UTC)
-    # One UPDATE (no SELECT first): the newest status by the packet's own timestamp wins.
-    issued = select(Packet.id).where(
-        Packet.message_type == MessageType.edoc,
-        Packet.document_id == packet.response_for.document_id.strip(),
-        Packet.from_code == packet.response_for.organ_id.strip(),
-    )
+    # The issuer's packets of that document first (the identity index), then their
+    # deliveries by (packet, recipient), the unique index: one UPDATE with the packets as
+    # a subquery was planned, on tables not analysed yet, as a walk over every delivery to
+    # the recipient — milliseconds per status and growing with the hub's traffic.
+    issued = session.scalars(
+        select(Packet.id).where(
+            Packet.message_type == MessageType.edoc,
+            Packet.document_id == packet.response_for.document_id.strip(),
+            Packet.from_code == packet.response_for.organ_id.strip(),
+        )
+    ).all()
+    if not issued:
+        return
+    # The newest status by the packet's own timestamp wins.
     session.execute(
         update(Delivery)
         .where(
-            Delivery.packet_id.in_(issued.scalar_subquery()),
+            Delivery.packet_id.in_(issued),
             Delivery.recipient_code == packet.sender.organ_id.strip(),
             or_(Delivery.receive_status_at.is_(None), Delivery.receive_status_at <= when),
         )
