@@ -30,8 +30,10 @@ from eoffice.orgs.service import get_org_by_code
 from eoffice.outgoing import service as outgoing
 
 PROVINCE, RACHGIA = "000.00.00.H33", "000.00.30.H33"
-# the demo accounts that draft, sign and issue the directive (eoffice.demo.ACCOUNTS)
+# the demo accounts that draft, sign and issue the directive, and the city's clerk who
+# takes in the paper document (eoffice.demo.ACCOUNTS)
 DRAFTER, LEADER, PROVINCE_CLERK = "chuyenvien.tinh", "lanhdao.tinh", "vanthu.tinh"
+CITY_CLERK = "vanthu.rachgia"
 DIRECTIVE = (
     "Chủ tịch Ủy ban nhân dân tỉnh yêu cầu các sở, ban, ngành và Ủy ban nhân dân các huyện, "
     "thành phố triển khai ngay các nội dung sau:\n"
@@ -69,14 +71,11 @@ def seed_incoming_demo() -> None:
     outgoing.sign(leader, doc, pin=DEMO_PIN)
     outgoing.issue(_account(PROVINCE_CLERK), doc)  # numbered, sealed, sent
     issued = today()
-    clerk = db.session.execute(sa.select(User).where(User.org_id == city.id,
-                                                     User.username == "vanthu.rachgia")
-                               ).scalar_one_or_none()
-    if clerk is not None:
-        scan = _pdf(["SỞ TÀI CHÍNH TỈNH KIÊN GIANG", "Số: 120/STC-NS",
-                     "V/v hướng dẫn xây dựng dự toán ngân sách năm sau"])
-        service.intake_paper(clerk, city, service.PaperMeta(
-            issuer_name="Sở Tài chính tỉnh Kiên Giang", number="120", notation="STC-NS",
-            issued_date=issued, type_name="Công văn",
-            subject="Về việc hướng dẫn xây dựng dự toán ngân sách năm sau"),
-            [("cong-van-120-STC-NS.pdf", scan)])
+    clerk = _account(CITY_CLERK)
+    scan = _pdf(["SỞ TÀI CHÍNH TỈNH KIÊN GIANG", "Số: 120/STC-NS",
+                 "V/v hướng dẫn xây dựng dự toán ngân sách năm sau"])
+    service.intake_paper(clerk, city, service.PaperMeta(
+        issuer_name="Sở Tài chính tỉnh Kiên Giang", number="120", notation="STC-NS",
+        issued_date=issued, type_name="Công văn",
+        subject="Về việc hướng dẫn xây dựng dự toán ngân sách năm sau"),
+        [("cong-van-120-STC-NS.pdf", scan)])

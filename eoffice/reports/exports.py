@@ -26,6 +26,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
+from eoffice.core.clock import day_text
 from eoffice.reports.service import Report
 
 FONT_CANDIDATES = (
@@ -41,7 +42,7 @@ ALIGN = {"L": "left", "C": "center", "R": "right"}
 
 def period_text(report: Report) -> str:
     """``Từ ngày 01/01/2026 đến ngày 31/12/2026``."""
-    return f"Từ ngày {report.start:%d/%m/%Y} đến ngày {report.end:%d/%m/%Y}"
+    return f"Từ ngày {day_text(report.start)} đến ngày {day_text(report.end)}"
 
 
 # ---------------------------------------------------------------------------------------

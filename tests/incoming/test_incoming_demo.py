@@ -8,7 +8,13 @@ from incoming_helpers import pump
 from eoffice.core.uow import unit_of_work
 from eoffice.documents import numbering
 from eoffice.documents.keys import DEMO_PIN, issue_person_key
-from eoffice.incoming.demo import DRAFTER, LEADER, PROVINCE_CLERK, seed_incoming_demo
+from eoffice.incoming.demo import (
+    CITY_CLERK,
+    DRAFTER,
+    LEADER,
+    PROVINCE_CLERK,
+    seed_incoming_demo,
+)
 from eoffice.incoming.models import IncomingDocument
 from eoffice.interop.service import delivery_statuses
 from eoffice.orgs.artwork import make_seal_png, make_signature_png
@@ -17,7 +23,7 @@ from eoffice.outgoing.service import store
 
 
 def test_demo_directive_and_paper_document(hub, make_user, db_session):
-    make_user("clerk", org=hub.rachgia, username="vanthu.rachgia")
+    make_user("clerk", org=hub.rachgia, username=CITY_CLERK)
     # the province's demo accounts and seal (eoffice.demo)
     with unit_of_work():
         hub.province.seal_image = store().put(make_seal_png("ỦY BAN NHÂN DÂN TỈNH KIÊN GIANG"))
