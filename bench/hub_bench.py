@@ -30,7 +30,11 @@ method and results: bench/README-hub.md):
   nothing else to do — the physical bottleneck of receiving with verification.
 
 It prints packets/s for each case, the ratio to the verification-only rate, the CPU
-each party used per packet while the clock ran (Linux ``/proc``) and the hub requests per
+each party used per packet while the clock ran (Linux ``/proc``; PostgreSQL's also by the
+database its backends serve), the validation's share of the machine's CPU — with both CPUs
+busy, the ratio against a verification-only rate taken at the same moment — and that
+share without the hub's load (the hub process and its database: they stand for the
+national axis, which runs on another operator's machines), and the hub requests per
 packet by caller and endpoint (the hub's request log). The clock stops when the last
 document is registered: what receipt queues as tasks of its own (the search index's text
 extraction, the delivery of status 01 to the sender) runs partly after it. Targets: with
@@ -218,6 +222,17 @@ def cpu_by_party(workers: dict[str, int]) -> dict[str, float]:
     return usage
 
 
+def database_backends(admin: sa.Engine, databases: dict[str, str]) -> dict[int, tuple[str, float]]:
+    """Each PostgreSQL backend serving one of ``databases`` (name → party): its party and
+    its CPU seconds so far (compare two readings pid by pid: a backend that started in
+    between counts whole, one that ended is lost — the workers' pools keep theirs)."""
+    with admin.connect() as conn:
+        rows = conn.execute(sa.text("SELECT pid, datname FROM pg_stat_activity "
+                                    "WHERE datname IS NOT NULL")).all()
+    return {pid: (databases[name], _cpu_seconds(pid)) for pid, name in rows
+            if name in databases}
+
+
 def _proc_file(path: Path) -> bytes:
     """A ``/proc`` file's bytes (empty once the process is gone)."""
     try:
@@ -304,7 +319,7 @@ def hub_requests(hub_app: Any) -> dict[tuple[str, str], int]:
 def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool,
              hub_app: Any, hub_url: str, creds: dict[str, tuple[str, str]], pki_dir: Path,
              pool: str = "threads", tick: float = 1.0, warmup: int = 10,
-             verify_processes: int = 2, shards: int = 2) -> float:
+             verify_processes: int = 2, shards: int = 2, hub_database: str = "") -> float:
     from eoffice.core.permissions import SYSTEM
     from eoffice.core.uow import unit_of_work
     from eoffice.extensions import db
@@ -349,15 +364,24 @@ def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool
             enqueue_packets(pdf, packets, label)
         workers = {"sender": procs[0].pid, "receiver": procs[1].pid}
         requests_before = hub_requests(hub_app)
+        databases = {sa.engine.make_url(url).database: side for side, url in urls.items()}
+        databases[hub_database] = "hub"
         before = cpu_by_party(workers)
+        backends_before = database_backends(admin, databases)
         start = time.perf_counter()
         print(f"case start {time.time():.2f} verify={verify}", file=sys.stderr, flush=True)
         wait_for(apps["receiver"], warmup + packets, start + 600, procs)
         elapsed = time.perf_counter() - start
         after = cpu_by_party(workers)
+        for pid, (party, seconds) in database_backends(admin, databases).items():
+            key = f"postgres {party}"
+            after[key] = after.get(key, 0.0) + seconds - backends_before.get(pid, ("", 0.0))[1]
+            before.setdefault(key, 0.0)
         print(f"case end {time.time():.2f} {packets / elapsed:.1f} pkt/s", file=sys.stderr,
               flush=True)
         used = {party: (after[party] - before[party]) * 1000 / packets for party in after}
+        for side in ("hub", "sender", "receiver"):
+            used.setdefault(f"postgres {side}", 0.0)
         CPU_REPORT.append((len(pdf), verify, packets / elapsed, used))
         requests_after = hub_requests(hub_app)
         REQUEST_REPORT.append((len(pdf), verify, {
@@ -454,7 +478,8 @@ def main() -> None:
             def case(verify: bool, pdf: bytes = pdf, count: int = counts[label]) -> float:
                 return run_case(tmp, admin, pdf, count, verify, hub_app, hub_url, creds,
                                 pki_dir, args.pool, args.tick, args.warmup,
-                                args.verify_processes, args.shards)
+                                args.verify_processes, args.shards,
+                                sa.engine.make_url(hub_db).database or "")
 
             before = after = float("nan")
             if args.verification != "off":
@@ -492,21 +517,29 @@ def main() -> None:
               f"{with_v:.1f} ({with_v / ((before + after) / 2):.0%}) | {without:.1f} |")
     print()
     print("CPU per packet while the clock ran (ms; the hub is this process; PostgreSQL and "
-          "Redis are all their processes, the run's and anything else's):")
+          "Redis are all their processes, the run's and anything else's; PostgreSQL's "
+          "backends by the database they serve, hub / sender / receiver):")
     print("| case | pkt/s | hub | sender worker | receiver worker (of which validation) | "
-          "PostgreSQL | Redis | sum | machine busy | validation's share of the machine |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "PostgreSQL (hub / sender / receiver) | Redis | sum | machine busy | validation's "
+          "share of the machine | the same without the hub's load |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for size, verify, rate, used in CPU_REPORT:
         parties = ("hub", "sender", "receiver", "postgres", "redis-server")
         total = sum(used[p] for p in parties)
         cells = [f"{used[p]:.0f}" for p in parties]
         cells[2] += f" ({used['receiver validation']:.0f})"
+        cells[3] += " ({:.0f} / {:.0f} / {:.0f})".format(
+            *(used[f"postgres {side}"] for side in ("hub", "sender", "receiver")))
         # with both CPUs busy, the rate with verification is this share of the
         # verification-only rate measured at the same moment (the VM's speed drifts)
         share = used["receiver validation"] / used["machine busy"]
+        # the hub stands for the national axis, another operator's machines: what the two
+        # installations' share would be if the hub and its database were not on this one
+        own = used["receiver validation"] / (used["machine busy"] - used["hub"]
+                                             - used["postgres hub"])
         print(f"| {_case_label(size, verify)} | {rate:.1f} | " + " | ".join(cells)
               + f" | {total:.0f} | {used['machine busy']:.0f} | "
-              + (f"{share:.0%} |" if verify else "– |"))
+              + (f"{share:.0%} | {own:.0%} |" if verify else "– | – |"))
     print()
     print("Hub requests per packet while the clock ran, by caller and endpoint (the statuses "
           "come back to the sender as packets of their own):")
