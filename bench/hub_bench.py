@@ -407,7 +407,10 @@ def main() -> None:
     parser.add_argument("--packets", type=int, default=600, help="~100 KB packets per case")
     parser.add_argument("--big-packets", type=int, default=100, help="~2 MB packets per case")
     parser.add_argument("--pool", choices=("prefork", "threads"), default="threads",
-                        help="Celery pool of the two workers (2 processes or 2 threads each)")
+                        help="Celery pool of the two workers (2 processes or 2 threads each; "
+                             "a prefork pool's processes may not start validation processes, "
+                             "so they validate themselves and the validation is not shown "
+                             "apart)")
     parser.add_argument("--sizes", default="100 KB,2 MB", help="which documents to run")
     parser.add_argument("--verification", choices=("both", "on", "off"), default="both",
                         help="run the pipeline with verification on receipt, without, or both")
