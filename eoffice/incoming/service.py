@@ -226,19 +226,19 @@ def _file(doc: IncomingDocument, data: bytes, name: str, *, kind: str = "documen
     return row
 
 
-def _find_duplicate(org_id: int, issuer_code: str, number: str, notation: str,
-                    exclude: int | None = None) -> IncomingDocument | None:
-    """An earlier document of the body with the same number + notation + issuer."""
+def _find_duplicate(org_id: int, issuer_code: str, number: str, notation: str) -> int | None:
+    """The id of an earlier document of the body with the same number + notation + issuer.
+
+    Only the id is read: every received packet asks, and an entity query had psycopg
+    describe all ~46 columns even when no row came back."""
     if not (number and notation):
         return None
-    stmt = sa.select(IncomingDocument).where(
+    return db.session.execute(sa.select(IncomingDocument.id).where(
         IncomingDocument.org_id == org_id, IncomingDocument.number == number,
         IncomingDocument.notation == notation,
         sa.func.lower(IncomingDocument.issuer_code) == issuer_code.lower(),
         IncomingDocument.status.not_in(("refused", "revoked", "withdrawn")))
-    if exclude is not None:
-        stmt = stmt.where(IncomingDocument.id != exclude)
-    return db.session.execute(stmt.order_by(IncomingDocument.id)).scalars().first()
+        .order_by(IncomingDocument.id).limit(1)).scalar()
 
 
 # ---------------------------------------------------------------------------------------
@@ -275,8 +275,8 @@ def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDoc
         if _apply_recipient_update(body, packet):
             return None
     # looked up before the new row exists (autoflush would otherwise find the row itself)
-    duplicate = _find_duplicate(body.id, packet.sender.organ_id, packet.code_number[:11],
-                                packet.code_notation[:30])
+    duplicate_id = _find_duplicate(body.id, packet.sender.organ_id, packet.code_number[:11],
+                                   packet.code_notation[:30])
     doc = IncomingDocument(
         files=[],  # a loaded (empty) collection: no query for it after the flush
         org=body, source="electronic", status="received", document_id=packet.document_id,
@@ -303,7 +303,7 @@ def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDoc
             "document_id": packet.copy_of.document_id}, ensure_ascii=False)
         if packet.copy_of is not None else "",
     )
-    doc.duplicate_of_id = duplicate.id if duplicate else None
+    doc.duplicate_of_id = duplicate_id
     db.session.add(doc)
     for attachment in packet.attachments:
         is_pdf = attachment.content_type == "application/pdf" or attachment.data[:5] == b"%PDF-"
@@ -317,14 +317,14 @@ def receive_packet(inbox: InboxMessage, packet: edxml.EdocPacket) -> IncomingDoc
     audit.record(None, "incoming.received", doc, org_id=body.id, details={
         "document_id": doc.document_id, "from": doc.issuer_code, "to": inbox.to_code,
         "code": doc.code, "inbox_id": inbox.id, "hub_doc_id": inbox.hub_doc_id,
-        "valid": doc.verification_ok, "duplicate_of": duplicate.id if duplicate else None})
+        "valid": doc.verification_ok, "duplicate_of": duplicate_id})
     if packet.business_doc_type in (2, 3) and packet.business_document_id \
             and packet.business_document_id != packet.document_id:
         _apply_replacement(body, doc, packet)
     _emit(doc, None, "01", "Đã đến - phần mềm đã nhận, văn thư chưa xử lý")
     def text() -> str:
         message = _("Văn bản đến mới: %(label)s", label=_label(doc))
-        if duplicate is not None:
+        if duplicate_id is not None:
             message += " " + _("(trùng số, ký hiệu và cơ quan ban hành với văn bản đã nhận)")
         return message
 
@@ -630,7 +630,7 @@ def intake_paper(actor: Any, org: Organization, meta: PaperMeta,
                                    details={"field": "file"})
         pdf = images_to_pdf([data for _, data in files])
         name = "ban-quet.pdf"
-    duplicate = _find_duplicate(org.id, meta.issuer_code, meta.number, meta.notation) \
+    duplicate_id = _find_duplicate(org.id, meta.issuer_code, meta.number, meta.notation) \
         if meta.issuer_code else _find_duplicate_by_name(org.id, meta)
     doc = IncomingDocument(
         org=org, source="paper", status="received", issuer_code=meta.issuer_code,
@@ -639,7 +639,7 @@ def intake_paper(actor: Any, org: Organization, meta: PaperMeta,
         signer_name=meta.signer_name, signer_position=meta.signer_position,
         priority=meta.priority, sender_due_date=meta.due_date, created_by_id=actor.id,
         confidentiality=meta.confidentiality)
-    doc.duplicate_of_id = duplicate.id if duplicate else None
+    doc.duplicate_of_id = duplicate_id
     db.session.add(doc)
     _refresh_search(doc)
     db.session.flush()
@@ -652,15 +652,16 @@ def intake_paper(actor: Any, org: Organization, meta: PaperMeta,
     return doc
 
 
-def _find_duplicate_by_name(org_id: int, meta: PaperMeta) -> IncomingDocument | None:
+def _find_duplicate_by_name(org_id: int, meta: PaperMeta) -> int | None:
+    """As :func:`_find_duplicate`, by the issuer's name (a paper document without a code)."""
     if not (meta.number and meta.notation):
         return None
-    return db.session.execute(sa.select(IncomingDocument).where(
+    return db.session.execute(sa.select(IncomingDocument.id).where(
         IncomingDocument.org_id == org_id, IncomingDocument.number == meta.number,
         IncomingDocument.notation == meta.notation,
         sa.func.lower(IncomingDocument.issuer_name) == meta.issuer_name.lower(),
         IncomingDocument.status.not_in(("refused", "revoked", "withdrawn")))
-        .order_by(IncomingDocument.id)).scalars().first()
+        .order_by(IncomingDocument.id).limit(1)).scalar()
 
 
 # ---------------------------------------------------------------------------------------
