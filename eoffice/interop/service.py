@@ -567,6 +567,33 @@ def _receive_batch(hub: HubClient, batch: list[dict[str, Any]], message_type: st
 def _store_batch(fresh: list[tuple[dict[str, Any], str, str]], raws: dict[str, bytes],
                  prepared: dict[str, _Prepared], message_type: str,
                  outcomes: list[str]) -> list[tuple[str, str, str | None]]:
+    """Store a batch in one transaction; the acknowledgements to send.
+
+    First in one pass without savepoints, the batch's earlier arrivals of the same
+    documents read with one query (two statements fewer per packet, and one duplicate
+    check per batch instead of one per packet). If any packet fails, that pass is rolled
+    back whole — its unit of work's after-commit work with it — and the batch is stored
+    again with a savepoint per packet, so the failing packet is retried next round
+    without holding back the others.
+    """
+    ready = [entry for entry in fresh if entry[1] in raws]
+    try:
+        with unit_of_work():
+            earlier = _earlier_arrivals([prepared[doc_id].packet for _, doc_id, _ in ready])
+            results = [_store_received(raws[doc_id], doc_id, to_code, message_type, item,
+                                       prepared[doc_id], earlier)
+                       for item, doc_id, to_code in ready]
+    except Exception:
+        log.info("hub: a packet of the batch could not be stored; storing them one by one")
+        return _store_one_by_one(fresh, raws, prepared, message_type, outcomes)
+    outcomes.extend(["retry"] * (len(fresh) - len(ready)) + results)
+    return [(doc_id, "fail" if outcome == "failed" else "done", to_code)
+            for (_, doc_id, to_code), outcome in zip(ready, results, strict=True)]
+
+
+def _store_one_by_one(fresh: list[tuple[dict[str, Any], str, str]], raws: dict[str, bytes],
+                      prepared: dict[str, _Prepared], message_type: str,
+                      outcomes: list[str]) -> list[tuple[str, str, str | None]]:
     """One transaction, one savepoint per packet; the acknowledgements to send."""
     stored: list[tuple[str, str, str | None]] = []
     with unit_of_work():
@@ -588,6 +615,23 @@ def _store_batch(fresh: list[tuple[dict[str, Any], str, str]], raws: dict[str, b
             outcomes.append(outcome)
             stored.append((doc_id, "fail" if outcome == "failed" else "done", to_code))
     return stored
+
+
+def _earlier_arrivals(packets: list[edxml.EdocPacket | edxml.StatusPacket | None]
+                      ) -> dict[tuple[str, str], set[str]]:
+    """The hub docIds of the documents' arrivals already kept (not failed), by
+    (DocumentId, body): one query for a batch's documents."""
+    documents = sorted({packet.document_id for packet in packets
+                        if isinstance(packet, edxml.EdocPacket)})
+    earlier: dict[tuple[str, str], set[str]] = {}
+    if documents:
+        for document_id, to_code, hub_doc_id in db.session.execute(
+                sa.select(InboxMessage.document_id, InboxMessage.to_code,
+                          InboxMessage.hub_doc_id)
+                .where(InboxMessage.document_id.in_(documents),
+                       InboxMessage.message_type == "edoc", InboxMessage.state != "failed")):
+            earlier.setdefault((document_id, to_code), set()).add(hub_doc_id)
+    return earlier
 
 
 @dataclass(frozen=True)
@@ -642,7 +686,10 @@ def _prepare(raw: bytes) -> _Prepared:
 
 
 def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
-                    item: dict[str, Any], prepared: _Prepared) -> str:
+                    item: dict[str, Any], prepared: _Prepared,
+                    earlier: dict[tuple[str, str], set[str]] | None = None) -> str:
+    """Store one received packet. ``earlier`` (:func:`_earlier_arrivals`, kept up to date
+    here) answers the duplicate check; without it, the check is a query."""
     # "processed" from the start: the row is written once (a receiver that fails rolls
     # the packet's savepoint back; the failed and duplicate outcomes set their state)
     inbox = InboxMessage(hub_doc_id=doc_id, to_code=to_code, message_type=message_type,
@@ -675,13 +722,18 @@ def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
     inbox.subject = packet.subject[:500]
     # A revocation or an update (BussinessDocType 1/2) carries the DocumentId of the
     # document it acts on: it is not a second arrival of that document.
-    duplicate = packet.business_doc_type in (0, 3) and db.session.execute(
-        sa.select(InboxMessage.id).where(InboxMessage.document_id == packet.document_id,
-                                         InboxMessage.to_code == to_code,
-                                         InboxMessage.message_type == "edoc",
-                                         InboxMessage.state != "failed",
-                                         InboxMessage.hub_doc_id != doc_id)
-    ).first()
+    if earlier is None:
+        duplicate = packet.business_doc_type in (0, 3) and db.session.execute(
+            sa.select(InboxMessage.id).where(InboxMessage.document_id == packet.document_id,
+                                             InboxMessage.to_code == to_code,
+                                             InboxMessage.message_type == "edoc",
+                                             InboxMessage.state != "failed",
+                                             InboxMessage.hub_doc_id != doc_id)
+        ).first() is not None
+    else:
+        arrived = earlier.setdefault((packet.document_id, to_code), set())
+        duplicate = packet.business_doc_type in (0, 3) and bool(arrived - {doc_id})
+        arrived.add(doc_id)  # for the batch's later packets
     db.session.flush()
     if duplicate:
         inbox.state = "duplicate"
