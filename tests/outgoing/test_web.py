@@ -169,3 +169,22 @@ def test_a_draft_s_state_reads_draft_in_english(app, world):
     # "Dự thảo" is the menu's "Drafts" and a document's state "Draft" (msgctxt)
     assert 'class="badge st-draft">Draft<' in html
     assert _lit_menu(html) == ["Drafts"]
+
+
+def test_a_document_s_times_are_shown_in_vietnam_time(app, world):
+    """The history, versions and delivery statuses are stored in UTC and shown as the
+    official reads them, in Vietnam's time (UTC+7): 20:30 UTC is 03:30 the next day."""
+    from datetime import UTC, datetime
+
+    from eoffice.core.uow import unit_of_work
+    from eoffice.outgoing import service
+
+    with unit_of_work():
+        doc = service.create_draft(world.drafter, doc_type="CV", subject="Giờ Việt Nam",
+                                   recipients=[RACHGIA], signer=world.leader.username, body="x")
+        for row in (*doc.events, *doc.versions):
+            row.created_at = datetime(2026, 11, 26, 20, 30, tzinfo=UTC)
+    html = session_for(app, world.drafter.username).get(f"/outgoing/{doc.id}").get_data(
+        as_text=True)
+    assert html.count("27/11/2026 03:30") == len(doc.events) + len(doc.versions) >= 2
+    assert "26/11/2026 20:30" not in html
