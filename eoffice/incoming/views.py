@@ -163,7 +163,9 @@ def show(doc_id: int):  # type: ignore[no-untyped-def]
             and doc.document_id:
         # the outgoing draft form takes the edXML DocumentId it answers (ResponseFor)
         reply_url = url_for("outgoing.new", reply_to=doc.document_id)
-    reports = [(f, service.report_of(f)) for f in doc.files if f.kind == "document"]
+    # the files that have a validation report (a paper scan has none)
+    reports = [(f, report) for f in doc.files
+               if f.kind == "document" and (report := service.report_of(f)) is not None]
     return render_template("incoming/show.html", doc=doc, actions=actions, reports=reports,
                            repeats=service.repeated_arrivals(doc),
                            replaced_by=(service.replaced_by(doc)

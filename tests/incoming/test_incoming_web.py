@@ -39,6 +39,7 @@ def test_web_journey(hub, signed_pdf, client, login, db_session):
     assert "Trùng" not in listing and "Chữ ký hợp lệ" in listing
     page = client.get(url).get_data(as_text=True)
     assert "Văn bản hợp lệ" in page and "verdict-ok" in page
+    assert "Chi tiết chữ ký số" in page  # the signed PDF's report, signature by signature
     assert "cần trình và xử lý ngay" in page  # urgent
     answer = client.post(f"{url}/register", data={
         **_form_csrf(page, "form-register")}, follow_redirects=True)
@@ -128,6 +129,9 @@ def test_web_paper_intake(hub, client, login, db_session):
         "priority": "0"}, content_type="multipart/form-data")
     text = answer.get_data(as_text=True)
     assert "Đã tiếp nhận văn bản giấy" in text and "Văn bản giấy (bản quét)" in text
+    # a scan has no signatures: no empty "details" panel, and no signer is "—"
+    assert "Chi tiết chữ ký số" not in text
+    assert re.search(r"Người ký</dt><dd>\s*—\s*</dd>", text)
     client.post("/logout", data={"csrf_token": csrf_from(text)})
     login(hub.specialist.username)
     assert client.get("/incoming/new").status_code == 403
