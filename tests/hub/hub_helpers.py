@@ -35,6 +35,23 @@ class Creds:
     secret: str
 
 
+def scratch_hub(url: str) -> tuple[Any, Creds, Creds]:
+    """A hub on a migrated database at ``url`` knowing PROVINCE and VPCP, each with its own
+    connected system: the hub app and the two systems' credentials (province, VPCP)."""
+    from eoffice.hub import create_hub_app
+    from eoffice.hub import service as hub_service
+    from eoffice.hub.db import upgrade_hub_db
+
+    upgrade_hub_db(url)
+    hub_app = create_hub_app({"HUB_DATABASE_URL": url, "TESTING": True})
+    with hub_app.extensions["hub"].sessions.begin() as session:
+        hub_service.register_agency(session, PROVINCE, "UBND tỉnh Kiên Giang")
+        hub_service.register_agency(session, VPCP, "Văn phòng Chính phủ")
+        province = Creds(*hub_service.register_system(session, "KG", [PROVINCE]))
+        vpcp = Creds(*hub_service.register_system(session, "VPCP", [VPCP]))
+    return hub_app, province, vpcp
+
+
 def client_for(hub_app: Any, creds: Creds, base_url: str = BASE_URL, **kwargs: Any) -> HubClient:
     """A HubClient talking to ``hub_app`` in-process."""
     return HubClient(

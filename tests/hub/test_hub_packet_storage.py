@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import command
-from hub_helpers import PROVINCE, VPCP, Creds, client_for, edoc_bytes
+from hub_helpers import PROVINCE, client_for, edoc_bytes, scratch_hub
 from sqlalchemy import event
 
-from eoffice.hub import create_hub_app
-from eoffice.hub import service as hub_service
 from eoffice.hub.db import _alembic_config, upgrade_hub_db
 from eoffice.interop import edxml
 
@@ -43,14 +41,8 @@ def test_packets_are_served_byte_for_byte_in_binary_format(scratch_database_url:
                                                            pdf_bytes: bytes) -> None:
     """getEdoc/getEdocs read the bytes as stored; on PostgreSQL the rows come in binary
     format (not hex text twice their size)."""
-    upgrade_hub_db(scratch_database_url)
-    hub_app = create_hub_app({"HUB_DATABASE_URL": scratch_database_url, "TESTING": True})
+    hub_app, province, vpcp = scratch_hub(scratch_database_url)
     engine = hub_app.extensions["hub"].engine
-    with hub_app.extensions["hub"].sessions.begin() as session:
-        hub_service.register_agency(session, PROVINCE, "UBND tỉnh Kiên Giang")
-        hub_service.register_agency(session, VPCP, "Văn phòng Chính phủ")
-        province = Creds(*hub_service.register_system(session, "KG", [PROVINCE]))
-        vpcp = Creds(*hub_service.register_system(session, "VPCP", [VPCP]))
     formats: list[int] = []
 
     def result_format(conn, cursor, statement, parameters, context, executemany):

@@ -14,12 +14,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from hub_helpers import PROVINCE, VPCP, Creds, client_for, make_edoc, status_bytes
+from hub_helpers import PROVINCE, VPCP, client_for, make_edoc, scratch_hub, status_bytes
 from sqlalchemy import event
 
-from eoffice.hub import create_hub_app
-from eoffice.hub import service as hub_service
-from eoffice.hub.db import upgrade_hub_db
 from eoffice.hub.models import Delivery
 from eoffice.interop.edxml import build_edoc
 
@@ -33,14 +30,8 @@ def _plans(engine: sa.Engine, statements: list[tuple[str, object]]) -> list[str]
 
 def test_a_status_finds_its_delivery_by_index_however_many_the_body_has(
         scratch_database_url: str, pdf_bytes: bytes) -> None:
-    upgrade_hub_db(scratch_database_url)
-    hub_app = create_hub_app({"HUB_DATABASE_URL": scratch_database_url, "TESTING": True})
+    hub_app, province, vpcp = scratch_hub(scratch_database_url)
     engine = hub_app.extensions["hub"].engine
-    with hub_app.extensions["hub"].sessions.begin() as session:
-        hub_service.register_agency(session, PROVINCE, "UBND tỉnh Kiên Giang")
-        hub_service.register_agency(session, VPCP, "Văn phòng Chính phủ")
-        province = Creds(*hub_service.register_system(session, "KG", [PROVINCE]))
-        vpcp = Creds(*hub_service.register_system(session, "VPCP", [VPCP]))
     updates: list[tuple[str, object]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
