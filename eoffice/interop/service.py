@@ -688,8 +688,9 @@ def _prepare(raw: bytes) -> _Prepared:
 def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
                     item: dict[str, Any], prepared: _Prepared,
                     earlier: dict[tuple[str, str], set[str]] | None = None) -> str:
-    """Store one received packet. ``earlier`` (:func:`_earlier_arrivals`, kept up to date
-    here) answers the duplicate check; without it, the check is a query."""
+    """Store one received packet. ``earlier`` (:func:`_earlier_arrivals` of its batch,
+    kept up to date here) answers the duplicate check; without it (a packet stored in a
+    savepoint of its own, which may roll back) the document's arrivals are read now."""
     # "processed" from the start: the row is written once (a receiver that fails rolls
     # the packet's savepoint back; the failed and duplicate outcomes set their state)
     inbox = InboxMessage(hub_doc_id=doc_id, to_code=to_code, message_type=message_type,
@@ -722,18 +723,11 @@ def _store_received(raw: bytes, doc_id: str, to_code: str, message_type: str,
     inbox.subject = packet.subject[:500]
     # A revocation or an update (BussinessDocType 1/2) carries the DocumentId of the
     # document it acts on: it is not a second arrival of that document.
-    if earlier is None:
-        duplicate = packet.business_doc_type in (0, 3) and db.session.execute(
-            sa.select(InboxMessage.id).where(InboxMessage.document_id == packet.document_id,
-                                             InboxMessage.to_code == to_code,
-                                             InboxMessage.message_type == "edoc",
-                                             InboxMessage.state != "failed",
-                                             InboxMessage.hub_doc_id != doc_id)
-        ).first() is not None
-    else:
-        arrived = earlier.setdefault((packet.document_id, to_code), set())
-        duplicate = packet.business_doc_type in (0, 3) and bool(arrived - {doc_id})
-        arrived.add(doc_id)  # for the batch's later packets
+    if earlier is None:  # stored alone: this document's arrivals, asked now
+        earlier = _earlier_arrivals([packet])
+    arrived = earlier.setdefault((packet.document_id, to_code), set())
+    duplicate = packet.business_doc_type in (0, 3) and bool(arrived - {doc_id})
+    arrived.add(doc_id)  # for the batch's later packets
     db.session.flush()
     if duplicate:
         inbox.state = "duplicate"

@@ -324,6 +324,28 @@ def test_a_document_twice_in_one_batch_is_kept_once(peer, db_session):
     assert db_session.scalar(sa.select(sa.func.count()).select_from(IncomingDocument)) == 1
 
 
+def test_a_batch_stored_one_by_one_still_knows_its_duplicates(peer, db_session):
+    """When a packet fails, the batch is stored again a savepoint per packet: the others'
+    duplicate checks read the documents' arrivals then, with the same rule."""
+    first = peer.send_edoc(_edoc("11"), VPCP)
+    assert service.poll()["edoc"] == 1
+    bad = peer.send_edoc(_edoc("12"), VPCP)
+    again = peer.send_edoc(_edoc("11", subject="Công văn 11 (gửi lại)"), VPCP)
+
+    def fragile(inbox, packet):
+        if inbox.hub_doc_id == bad:
+            raise RuntimeError("receiver bug")
+
+    service.register_edoc_receiver(fragile)
+    try:
+        counts = service.poll()
+    finally:
+        service._EDOC_RECEIVERS.remove(fragile)
+    assert (counts["duplicate"], counts["edoc"], counts["retry"]) == (1, 0, 1)
+    assert sorted(_inbox()) == sorted([(first, "processed", True),
+                                       (again, "duplicate", True)])
+
+
 def test_a_batch_costs_a_bounded_number_of_statements_per_packet(app, db_session, peer):
     """Receiving is per-packet work on the database: the body, its clerks and the signer
     are looked up once per batch, not once per packet."""
