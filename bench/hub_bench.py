@@ -249,29 +249,36 @@ def _comm(proc: Path) -> str:
     return _proc_file(proc / "comm").decode(errors="replace").strip()
 
 
+def signed_packet(pdf: bytes, number: str, notation: str) -> tuple[bytes, str]:
+    """A directive packet SENDER → RECEIVER carrying ``pdf``, XML-signed with the sender's
+    body key (inside the sender's app context), and its DocumentId."""
+    from eoffice.interop import edxml, service
+
+    document_id = edxml.make_document_id(SENDER, date(2026, 11, 26), number, notation)
+    packet = edxml.build_edoc(edxml.EdocPacket(
+        document_id=document_id,
+        sender=edxml.Organization(organ_id=SENDER, organ_name="UBND tỉnh"),
+        recipients=(edxml.Organization(organ_id=RECEIVER, organ_name="Rạch Giá"),),
+        code_number=number, code_notation=notation, subject=f"Chỉ thị {number}",
+        promulgation_date=date(2026, 11, 26),
+        attachments=(edxml.Attachment(content_id="1", name="ct.pdf",
+                                      content_type="application/pdf", description="",
+                                      data=pdf),)),
+        signer=service.packet_signer(SENDER))
+    return packet, document_id
+
+
 def enqueue_packets(pdf: bytes, count: int, notation: str) -> None:
     """``count`` packets of ``pdf`` written to the sender's outbox in one transaction."""
     from eoffice.core.uow import unit_of_work
     from eoffice.extensions import db
-    from eoffice.interop import edxml, service
+    from eoffice.interop import service
 
     with unit_of_work():
         for i in range(count):
-            number = f"{i + 1:03d}"
-            packet = edxml.build_edoc(edxml.EdocPacket(
-                document_id=edxml.make_document_id(SENDER, date(2026, 11, 26), number,
-                                                   f"CT-UBND-{notation}"),
-                sender=edxml.Organization(organ_id=SENDER, organ_name="UBND tỉnh"),
-                recipients=(edxml.Organization(organ_id=RECEIVER, organ_name="Rạch Giá"),),
-                code_number=number, code_notation=f"CT-UBND-{notation}",
-                subject=f"Chỉ thị {number}", promulgation_date=date(2026, 11, 26),
-                attachments=(edxml.Attachment(content_id="1", name="ct.pdf",
-                                              content_type="application/pdf",
-                                              description="", data=pdf),)),
-                signer=service.packet_signer(SENDER))
+            packet, document_id = signed_packet(pdf, f"{i + 1:03d}", f"CT-UBND-{notation}")
             service.enqueue_packet(packet=packet, message_type="edoc", from_code=SENDER,
-                                   to_codes=[RECEIVER],
-                                   document_id=edxml.parse_packet(packet).document_id)
+                                   to_codes=[RECEIVER], document_id=document_id)
     db.session.remove()
 
 
@@ -373,15 +380,15 @@ def run_case(tmp: Path, admin: sa.Engine, pdf: bytes, packets: int, verify: bool
         wait_for(apps["receiver"], warmup + packets, start + 600, procs)
         elapsed = time.perf_counter() - start
         after = cpu_by_party(workers)
-        for pid, (party, seconds) in database_backends(admin, databases).items():
-            key = f"postgres {party}"
-            after[key] = after.get(key, 0.0) + seconds - backends_before.get(pid, ("", 0.0))[1]
-            before.setdefault(key, 0.0)
+        backends_after = database_backends(admin, databases)
         print(f"case end {time.time():.2f} {packets / elapsed:.1f} pkt/s", file=sys.stderr,
               flush=True)
         used = {party: (after[party] - before[party]) * 1000 / packets for party in after}
         for side in ("hub", "sender", "receiver"):
-            used.setdefault(f"postgres {side}", 0.0)
+            used[f"postgres {side}"] = sum(
+                seconds - backends_before.get(pid, (side, 0.0))[1]
+                for pid, (party, seconds) in backends_after.items() if party == side
+            ) * 1000 / packets
         CPU_REPORT.append((len(pdf), verify, packets / elapsed, used))
         requests_after = hub_requests(hub_app)
         REQUEST_REPORT.append((len(pdf), verify, {

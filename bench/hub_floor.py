@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -49,12 +49,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from hub_bench import (  # noqa: E402  (after the path)
     ADMIN_URL,
-    RECEIVER,
     SENDER,
     app_for,
     drop_databases,
     scratch_database,
     signed_document,
+    signed_packet,
 )
 
 
@@ -109,7 +109,7 @@ def main() -> None:
     from eoffice.core.uow import unit_of_work
     from eoffice.documents import keys
     from eoffice.hub.auth import body_hash
-    from eoffice.interop import edxml, service
+    from eoffice.interop import edxml
     from eoffice.orgs import service as org_service
 
     admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -128,17 +128,7 @@ def main() -> None:
             files = FileStore(tmp / "files")
             for label, size in (("100 KB", 100_000), ("2 MB", 2_000_000)):
                 pdf = signed_document(maker, size)
-                packet = edxml.build_edoc(edxml.EdocPacket(
-                    document_id=edxml.make_document_id(SENDER, date(2026, 11, 26), "01",
-                                                       "CT-UBND"),
-                    sender=edxml.Organization(organ_id=SENDER, organ_name="UBND tỉnh"),
-                    recipients=(edxml.Organization(organ_id=RECEIVER, organ_name="Rạch Giá"),),
-                    code_number="01", code_notation="CT-UBND", subject="Chỉ thị 01",
-                    promulgation_date=date(2026, 11, 26),
-                    attachments=(edxml.Attachment(content_id="1", name="ct.pdf",
-                                                  content_type="application/pdf",
-                                                  description="", data=pdf),)),
-                    signer=service.packet_signer(SENDER))
+                packet, _document_id = signed_packet(pdf, "01", "CT-UBND")
                 _packet, tree = edxml.parse_packet_tree(packet)
                 now = datetime.now(UTC)
                 relayed = edxml.append_trace(packet, "000.00.00.G22", now)
